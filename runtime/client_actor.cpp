@@ -1,0 +1,117 @@
+// Client endpoint implementation.
+#include "runtime/client_actor.hpp"
+
+#include <map>
+#include <random>
+
+#include "caf/all.hpp"
+
+#include "envelope.pb.h"
+#include "runtime/durable_mailbox.hpp"
+#include "runtime/entity_ref.hpp"
+#include "runtime/errors.hpp"
+#include "runtime/messages.hpp"
+#include "runtime/runtime_context.hpp"
+
+namespace sagaforge {
+
+namespace {
+
+struct pending_request {
+  caf::response_promise promise;
+  Envelope env;
+  int64_t next_attempt_ms = 0;
+};
+
+struct client_state {
+  static inline const char* name = "sagaforge.client";
+  std::string ref;
+  std::map<std::string, uint64_t> seqs;
+  std::map<std::pair<std::string, uint64_t>, pending_request> pending;
+  bool tick_armed = false;
+};
+
+caf::behavior client_behavior(caf::stateful_actor<client_state>* self, runtime_context* rt,
+                              std::string ref, size_t max_in_flight) {
+  self->state.ref = ref;
+  rt->dir().register_client(ref, caf::actor_cast<caf::actor>(self));
+  self->attach_functor([rt, ref] { rt->dir().unregister_client(ref); });
+  auto arm = [=] {
+    if (!self->state.tick_armed) {
+      self->state.tick_armed = true;
+      self->delayed_send(self, std::chrono::milliseconds{rt->settings().retry_initial_backoff_ms},
+                         resend_atom::value);
+    }
+  };
+  return {
+    [=](send_atom, const std::string& to, const std::string& type, const std::string& payload,
+        const std::string& correlation) -> caf::result<std::string> {
+      if (auto err = validate_ref(to); err || is_client_ref(to))
+        return err ? err : make_runtime_error(runtime_errc::invalid_ref, "cannot send to a client");
+      if (static_cast<int64_t>(payload.size()) > rt->settings().max_payload_bytes)
+        return make_runtime_error(runtime_errc::too_large,
+                                  "payload of " + std::to_string(payload.size()) + " bytes");
+      if (self->state.pending.size() >= max_in_flight)
+        return make_runtime_error(runtime_errc::overloaded,
+                                  std::to_string(max_in_flight) + " requests already in flight");
+      auto& st = self->state;
+      auto seq = ++st.seqs[to];
+      Envelope env;
+      env.set_id(envelope_id(st.ref, to, seq));
+      env.set_correlation_id(correlation);
+      env.set_sender(st.ref);
+      env.set_receiver(to);
+      env.set_type(type);
+      env.set_payload(payload);
+      env.set_attempt(1);
+      env.set_created_at_ms(rt->now_ms());
+      env.set_channel_seq(seq);
+      env.set_wants_reply(true);
+      auto& p = st.pending[{to, seq}];
+      p.promise = self->make_response_promise();
+      p.env = env;
+      p.next_attempt_ms = rt->now_ms() + rt->settings().retry_initial_backoff_ms;
+      rt->route(to, caf::make_message(deliver_atom::value, env.SerializeAsString()), true);
+      arm();
+      return p.promise;
+    },
+    [=](ack_atom, const std::string& bytes) {
+      Ack ack;
+      if (!ack.ParseFromString(bytes))
+        return;
+      auto i = self->state.pending.find({ack.receiver(), ack.channel_seq()});
+      if (i == self->state.pending.end())
+        return;
+      i->second.promise.deliver(bytes);
+      self->state.pending.erase(i);
+    },
+    [=](resend_atom) {
+      auto& st = self->state;
+      st.tick_armed = false;
+      auto now = rt->now_ms();
+      for (auto& [key, p] : st.pending) {
+        if (p.next_attempt_ms > now)
+          continue;
+        p.env.set_attempt(p.env.attempt() + 1);
+        p.next_attempt_ms = now + rt->settings().retry_initial_backoff_ms
+                                    * std::min<int64_t>(p.env.attempt(), 8);
+        rt->counters().resends++;
+        rt->route(key.first, caf::make_message(deliver_atom::value, p.env.SerializeAsString()),
+                  true);
+      }
+      if (!st.pending.empty())
+        arm();
+    },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_client(runtime_context& rt, const std::string& name, size_t max_in_flight) {
+  std::random_device rd;
+  auto incarnation = std::to_string(rd() % 1000000000u);
+  return rt.system().spawn(client_behavior, &rt, "client/" + name + "-" + incarnation,
+                           max_in_flight);
+}
+
+} // namespace sagaforge

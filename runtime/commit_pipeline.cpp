@@ -1,0 +1,109 @@
+// Group-commit writer implementation.
+#include "runtime/commit_pipeline.hpp"
+
+#include <chrono>
+
+#include <spdlog/spdlog.h>
+
+#include "caf/send.hpp"
+
+#include "runtime/errors.hpp"
+#include "runtime/messages.hpp"
+
+namespace sagaforge {
+
+commit_pipeline::commit_pipeline(store_ptr st, options opts)
+  : store_(std::move(st)), opts_(opts) {
+  if (opts_.threaded)
+    thread_ = std::thread{[this] { run(); }};
+}
+
+commit_pipeline::~commit_pipeline() {
+  stop();
+}
+
+void commit_pipeline::stop() {
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  space_cv_.notify_all();
+  if (thread_.joinable())
+    thread_.join();
+}
+
+commit_stats commit_pipeline::stats() const {
+  return {commits_.load(), steps_.load(), failed_.load()};
+}
+
+void commit_pipeline::submit(std::vector<mutation> muts, caf::actor notify, uint64_t token) {
+  if (!healthy_.load()) {
+    caf::anon_send(notify, commit_failed_atom::value, token);
+    return;
+  }
+  if (!opts_.threaded) {
+    std::vector<item> one;
+    one.push_back(item{std::move(muts), std::move(notify), token});
+    commit(one);
+    return;
+  }
+  std::unique_lock<std::mutex> guard{mtx_};
+  space_cv_.wait(guard, [&] { return queue_.size() < opts_.max_queue_steps || stopping_; });
+  queue_.push_back(item{std::move(muts), std::move(notify), token});
+  if (queue_.size() == 1 || queue_.size() >= opts_.max_batch_steps)
+    cv_.notify_one();
+}
+
+void commit_pipeline::run() {
+  std::vector<item> batch;
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> guard{mtx_};
+      cv_.wait(guard, [&] { return !queue_.empty() || stopping_; });
+      if (queue_.empty() && stopping_)
+        return;
+      if (opts_.max_delay_us > 0 && queue_.size() < opts_.max_batch_steps && !stopping_) {
+        // Linger briefly for more steps: fewer, fuller commits under light load.
+        cv_.wait_for(guard, std::chrono::microseconds{opts_.max_delay_us},
+                     [&] { return queue_.size() >= opts_.max_batch_steps || stopping_; });
+      }
+      if (queue_.size() <= opts_.max_batch_steps) {
+        batch.swap(queue_);
+      } else {
+        auto mid = queue_.begin() + static_cast<std::ptrdiff_t>(opts_.max_batch_steps);
+        batch.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(mid));
+        queue_.erase(queue_.begin(), mid);
+      }
+    }
+    space_cv_.notify_all();
+    commit(batch);
+    batch.clear();
+  }
+}
+
+void commit_pipeline::commit(std::vector<item>& batch) {
+  flat_.clear();
+  for (auto& it : batch)
+    for (auto& m : it.muts)
+      flat_.push_back(std::move(m));
+  caf::error err = healthy_.load()
+                     ? store_->write(flat_)
+                     : make_runtime_error(runtime_errc::store_failed, "writer stopped");
+  flat_.clear();
+  if (err) {
+    if (healthy_.exchange(false))
+      spdlog::critical("group commit failed, the writer stops accepting steps: {}",
+                       describe(err));
+    failed_ += batch.size();
+    for (auto& it : batch)
+      caf::anon_send(it.notify, commit_failed_atom::value, it.token);
+    return;
+  }
+  commits_ += 1;
+  steps_ += batch.size();
+  for (auto& it : batch)
+    caf::anon_send(it.notify, committed_atom::value, it.token);
+}
+
+} // namespace sagaforge

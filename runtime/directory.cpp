@@ -1,0 +1,136 @@
+// Entity directory implementation.
+#include "runtime/directory.hpp"
+
+#include "runtime/entity_ref.hpp"
+
+namespace sagaforge {
+
+directory::directory(uint32_t shard_count, spawn_fn spawn)
+  : shard_count_(shard_count), spawn_(std::move(spawn)) {
+  for (uint32_t i = 0; i < shard_count_; ++i)
+    stripes_.push_back(std::make_unique<stripe>());
+}
+
+directory::stripe& directory::stripe_of(const std::string& ref) {
+  return *stripes_[shard_of(ref, shard_count_)];
+}
+
+caf::actor directory::activate_locked(stripe& s, const std::string& ref) {
+  uint64_t last = 0;
+  if (auto i = s.last_log.find(ref); i != s.last_log.end()) {
+    last = i->second;
+    s.last_log.erase(i);
+  }
+  auto entry = std::make_shared<active_entry>();
+  entry->handle = spawn_(ref, last, entry);
+  if (!entry->handle) {
+    if (last != 0)
+      s.last_log.emplace(ref, last);
+    return {};
+  }
+  s.active.emplace(ref, entry);
+  ++active_count_;
+  return entry->handle;
+}
+
+bool directory::deliver(const std::string& ref, const caf::message& msg, bool activate) {
+  auto& s = stripe_of(ref);
+  std::lock_guard<std::mutex> guard{s.mtx};
+  caf::actor target;
+  if (auto i = s.active.find(ref); i != s.active.end()) {
+    target = i->second->handle;
+  } else if (auto c = s.clients.find(ref); c != s.clients.end()) {
+    target = c->second;
+  } else if (activate && !is_client_ref(ref)) {
+    target = activate_locked(s, ref);
+  }
+  if (!target)
+    return false;
+  target->enqueue(nullptr, caf::make_message_id(), msg, nullptr);
+  return true;
+}
+
+caf::actor directory::lookup(const std::string& ref, bool activate) {
+  auto& s = stripe_of(ref);
+  std::lock_guard<std::mutex> guard{s.mtx};
+  if (auto i = s.active.find(ref); i != s.active.end())
+    return i->second->handle;
+  if (auto c = s.clients.find(ref); c != s.clients.end())
+    return c->second;
+  if (activate && !is_client_ref(ref))
+    return activate_locked(s, ref);
+  return {};
+}
+
+bool directory::retire(const std::string& ref, const caf::actor_addr& who,
+                       uint64_t last_log_seq) {
+  auto& s = stripe_of(ref);
+  std::lock_guard<std::mutex> guard{s.mtx};
+  auto i = s.active.find(ref);
+  if (i == s.active.end() || i->second->handle.address() != who)
+    return false;
+  s.active.erase(i);
+  --active_count_;
+  if (last_log_seq != 0)
+    s.last_log[ref] = last_log_seq;
+  return true;
+}
+
+void directory::register_client(const std::string& ref, caf::actor handle) {
+  auto& s = stripe_of(ref);
+  std::lock_guard<std::mutex> guard{s.mtx};
+  s.clients[ref] = std::move(handle);
+}
+
+void directory::unregister_client(const std::string& ref) {
+  auto& s = stripe_of(ref);
+  std::lock_guard<std::mutex> guard{s.mtx};
+  s.clients.erase(ref);
+}
+
+void directory::seed(const std::string& ref, uint64_t last_log_seq) {
+  auto& s = stripe_of(ref);
+  std::lock_guard<std::mutex> guard{s.mtx};
+  s.last_log[ref] = last_log_seq;
+}
+
+std::vector<directory::active_info> directory::list_active() const {
+  std::vector<active_info> out;
+  for (auto& s : stripes_) {
+    std::lock_guard<std::mutex> guard{s->mtx};
+    for (auto& [ref, e] : s->active)
+      out.push_back(active_info{ref, e->handle, e->last_active_ms.load(std::memory_order_relaxed),
+                                e->pinned.load(std::memory_order_relaxed)});
+  }
+  return out;
+}
+
+size_t directory::active_count() const {
+  return active_count_.load();
+}
+
+size_t directory::known_count() const {
+  size_t n = 0;
+  for (auto& s : stripes_) {
+    std::lock_guard<std::mutex> guard{s->mtx};
+    n += s->active.size() + s->last_log.size();
+  }
+  return n;
+}
+
+std::vector<caf::actor> directory::clear() {
+  std::vector<caf::actor> out;
+  for (auto& s : stripes_) {
+    std::lock_guard<std::mutex> guard{s->mtx};
+    for (auto& [ref, e] : s->active)
+      out.push_back(e->handle);
+    for (auto& [ref, c] : s->clients)
+      out.push_back(c);
+    s->active.clear();
+    s->clients.clear();
+  }
+  active_count_ = 0;
+  return out;
+}
+
+} // namespace sagaforge

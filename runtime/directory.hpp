@@ -1,0 +1,87 @@
+// The node's entity directory: which entity actors are active, activation on first
+// message, and the hand-over at passivation. One stripe per shard (the shard region of
+// DESIGN §2), each with its own lock. Deliveries enqueue while holding the stripe lock and
+// passivation removes an entry under the same lock, so after removal no message can reach
+// the retiring incarnation: what it still holds it forwards to the next one.
+// Thread-safe; called from any actor.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "caf/actor.hpp"
+#include "caf/actor_addr.hpp"
+#include "caf/message.hpp"
+
+namespace sagaforge {
+
+struct active_entry {
+  caf::actor handle;
+  std::atomic<int64_t> last_active_ms{0};
+  std::atomic<bool> pinned{false};  // has work in flight: not a passivation candidate
+};
+
+using active_entry_ptr = std::shared_ptr<active_entry>;
+
+class directory {
+public:
+  /// Spawns the actor of `ref`; `last_log_seq` is the newest log record known for it.
+  using spawn_fn =
+    std::function<caf::actor(const std::string& ref, uint64_t last_log_seq, active_entry_ptr)>;
+
+  directory(uint32_t shard_count, spawn_fn spawn);
+
+  /// Enqueues `msg` at ref's actor; activates it when `activate` (never for clients).
+  /// Returns false when nothing was there to take it.
+  bool deliver(const std::string& ref, const caf::message& msg, bool activate);
+
+  /// The actor of `ref`, activating it when `activate`; invalid if none.
+  caf::actor lookup(const std::string& ref, bool activate);
+
+  /// Called by an entity after its final commit; false if `who` is not the active one.
+  bool retire(const std::string& ref, const caf::actor_addr& who, uint64_t last_log_seq);
+
+  void register_client(const std::string& ref, caf::actor handle);
+  void unregister_client(const std::string& ref);
+
+  /// Start-up: the newest log record of an entity found by the scan.
+  void seed(const std::string& ref, uint64_t last_log_seq);
+
+  struct active_info {
+    std::string ref;
+    caf::actor handle;
+    int64_t last_active_ms;
+    bool pinned;
+  };
+
+  std::vector<active_info> list_active() const;
+  size_t active_count() const;
+  size_t known_count() const;
+
+  /// Drops every handle (shutdown); actors still alive get an exit from the caller.
+  std::vector<caf::actor> clear();
+
+private:
+  struct stripe {
+    mutable std::mutex mtx;
+    std::unordered_map<std::string, active_entry_ptr> active;
+    std::unordered_map<std::string, uint64_t> last_log;  // passivated or not yet active
+    std::unordered_map<std::string, caf::actor> clients;
+  };
+
+  stripe& stripe_of(const std::string& ref);
+  caf::actor activate_locked(stripe& s, const std::string& ref);
+
+  uint32_t shard_count_;
+  std::vector<std::unique_ptr<stripe>> stripes_;
+  spawn_fn spawn_;
+  std::atomic<size_t> active_count_{0};
+};
+
+} // namespace sagaforge

@@ -1,0 +1,231 @@
+// The entity actor's CAF face: construction, activation (recovery), message dispatch,
+// commit notifications, passivation hand-over and inspection.
+#include "runtime/entity_actor.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "caf/all.hpp"
+
+#include "runtime/entity_core.hpp"
+#include "runtime/entity_ref.hpp"
+#include "runtime/errors.hpp"
+#include "runtime/messages.hpp"
+#include "runtime/record_codec.hpp"
+
+namespace sagaforge {
+
+namespace {
+
+struct entity_actor_state {
+  static inline const char* name = "sagaforge.entity";
+  std::unique_ptr<entity_core> core;
+};
+
+caf::behavior entity_behavior(caf::stateful_actor<entity_actor_state>* self, runtime_context* rt,
+                              std::string ref, uint64_t last_log_seq, active_entry_ptr entry) {
+  self->state.core = std::make_unique<entity_core>(self, *rt, std::move(ref), last_log_seq,
+                                                   std::move(entry));
+  auto* c = self->state.core.get();
+  c->start();
+  return {
+    [=](deliver_atom, std::string& bytes) { c->on_deliver(std::move(bytes)); },
+    [=](ack_atom, const std::string& bytes) { c->on_ack(bytes); },
+    [=](committed_atom, uint64_t token) { c->on_committed(token); },
+    [=](commit_failed_atom, uint64_t token) { c->on_commit_failed(token); },
+    [=](resend_atom) { c->on_resend_tick(); },
+    [=](timer_atom, const std::string& name, int64_t due) { c->on_timer(name, due); },
+    [=](passivate_atom) { c->on_passivate(false); },
+    [=](passivate_atom, bool) { c->on_passivate(true); },
+    [=](wake_atom) {},
+    [=](inspect_atom) -> std::string { return c->report().SerializeAsString(); },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_entity(runtime_context& rt, const std::string& ref, uint64_t last_log_seq,
+                        active_entry_ptr entry) {
+  return rt.system().spawn(entity_behavior, &rt, ref, last_log_seq, std::move(entry));
+}
+
+entity_core::entity_core(caf::event_based_actor* self, runtime_context& rt, std::string ref,
+                         uint64_t last_log_seq, active_entry_ptr entry)
+  : self_(self), rt_(rt), ref_(std::move(ref)), shard_(shard_of(ref_, rt.shard_count())),
+    entry_(std::move(entry)), rng_(static_cast<uint32_t>(stable_hash(ref_))) {
+  img_.last_log_seq = last_log_seq;
+}
+
+void entity_core::start() {
+  rt_.counters().activations++;
+  entry_->last_active_ms.store(rt_.now_ms(), std::memory_order_relaxed);
+  logic_ = rt_.logic_for(ref_type(ref_));
+  if (!logic_) {
+    break_down("no entity type '" + std::string{ref_type(ref_)} + "' is registered");
+    return;
+  }
+  snapshot_every_ = rt_.snapshot_every(*logic_);
+  auto last = img_.last_log_seq;
+  if (auto err = recover_entity(rt_.backing_store(), *logic_, ref_, shard_, last, img_)) {
+    break_down(describe(err));
+    return;
+  }
+  spdlog::debug("[{}] activated at event seq {}", ref_, img_.event_seq);
+  resume_after_recovery();
+}
+
+void entity_core::on_deliver(std::string bytes) {
+  entry_->last_active_ms.store(rt_.now_ms(), std::memory_order_relaxed);
+  switch (mode_) {
+    case entity_mode::retired:
+      // Enqueued before the directory dropped us: hand it to the next incarnation.
+      rt_.route(ref_, caf::make_message(deliver_atom::value, std::move(bytes)), true);
+      return;
+    case entity_mode::broken:
+      if (!logic_) {
+        Envelope env;
+        if (env.ParseFromString(bytes) && !env.sender().empty()) {
+          Ack a;
+          a.set_sender(env.sender());
+          a.set_receiver(ref_);
+          a.set_channel_seq(env.channel_seq());
+          a.set_failed(true);
+          a.set_error(broken_reason_);
+          send_ack(env.sender(), a);
+        }
+      }
+      return;  // a corrupt store: leave it unacked in the sender's outbox
+    case entity_mode::running:
+      if (parked_.empty() && !outbox_full()) {
+        auto sender = handle_envelope(std::move(bytes));
+        if (!sender.empty())
+          drain_holdback(sender);
+        return;
+      }
+      park(std::move(bytes));
+      return;
+    default:
+      park(std::move(bytes));
+  }
+}
+
+void entity_core::on_committed(uint64_t token) {
+  if (pending_head_ >= pending_.size() || pending_[pending_head_].token != token) {
+    spdlog::critical("[{}] commit notification {} out of order", ref_, token);
+    return;
+  }
+  auto pc = std::move(pending_[pending_head_++]);
+  if (pending_head_ == pending_.size()) {
+    pending_.clear();
+    pending_head_ = 0;
+  }
+  std::vector<std::string> receivers;
+  for (auto& [to, seq] : pc.sends) {
+    if (auto* e = img_.mailbox.find(to, seq)) {
+      e->committed = true;
+      if (receivers.empty() || receivers.back() != to)
+        receivers.push_back(to);
+    }
+  }
+  for (auto& r : receivers)
+    pump(r);
+  if (!pc.ack_to.empty())
+    send_ack(pc.ack_to, pc.ack);
+  for (auto& a : pc.extra_acks)
+    send_ack(a.sender(), a);
+  auto now = rt_.now_ms();
+  for (auto& name : pc.timers) {
+    auto& timers = img_.mailbox.timers();
+    if (auto i = timers.find(name); i != timers.end())
+      self_->delayed_send(self_, std::chrono::milliseconds{std::max<int64_t>(0, i->second.due_ms() - now)},
+                          timer_atom::value, name, i->second.due_ms());
+  }
+  update_pinned();
+  if (pc.final_snapshot) {
+    finish_passivation();
+    return;
+  }
+  if (mode_ == entity_mode::restarting && pending_head_ == pending_.size()) {
+    restart_now();
+    return;
+  }
+  if (pc.passivate_after)
+    on_passivate(false);
+}
+
+void entity_core::on_commit_failed(uint64_t) {
+  // Fail-stop: memory may be ahead of the disk. Drop out; the node's health turns red and
+  // a new incarnation (after the node restarts) recovers from what is durable.
+  if (mode_ == entity_mode::retired)
+    return;
+  mode_ = entity_mode::retired;
+  rt_.dir().retire(ref_, self_->address(), 0);
+  self_->quit(make_runtime_error(runtime_errc::store_failed, "group commit failed"));
+}
+
+void entity_core::on_passivate(bool final_marker) {
+  if (final_marker) {
+    self_->quit();
+    return;
+  }
+  if (mode_ == entity_mode::broken) {
+    if (rt_.dir().retire(ref_, self_->address(), img_.last_log_seq)) {
+      mode_ = entity_mode::retired;
+      self_->send(self_, passivate_atom::value, true);
+    }
+    return;
+  }
+  if (mode_ != entity_mode::running || pending_head_ < pending_.size()
+      || img_.mailbox.outbox_size() > 0 || !parked_.empty() || !holdback_.empty())
+    return;  // busy: the sweeper asks again later
+  mode_ = entity_mode::passivating;
+  if (img_.records_since_snapshot == 0) {
+    finish_passivation();
+    return;
+  }
+  post_commit pc;
+  pc.final_snapshot = true;
+  std::vector<mutation> muts;
+  muts.push_back(snapshot_mutation());
+  submit(std::move(muts), std::move(pc));
+}
+
+void entity_core::finish_passivation() {
+  if (!parked_.empty()) {  // work arrived meanwhile: stay
+    mode_ = entity_mode::running;
+    drain_parked();
+    return;
+  }
+  if (!rt_.dir().retire(ref_, self_->address(), img_.last_log_seq)) {
+    mode_ = entity_mode::running;
+    return;
+  }
+  mode_ = entity_mode::retired;
+  rt_.counters().passivations++;
+  int64_t wake_at = 0;
+  for (auto& [name, t] : img_.mailbox.timers())
+    wake_at = wake_at == 0 ? t.due_ms() : std::min(wake_at, t.due_ms());
+  if (wake_at != 0)
+    rt_.schedule_wake(ref_, wake_at);
+  // Everything enqueued before the directory dropped us is ahead of this marker.
+  self_->send(self_, passivate_atom::value, true);
+}
+
+EntityReport entity_core::report() const {
+  EntityReport r;
+  r.set_ref(ref_);
+  if (img_.state) {
+    r.set_state_type(img_.state->GetTypeName());
+    r.set_state(img_.state->SerializeAsString());
+  }
+  r.set_event_seq(img_.event_seq);
+  r.set_outbox_size(img_.mailbox.outbox_size());
+  r.set_timers(const_cast<durable_mailbox&>(img_.mailbox).timers().size());
+  r.set_channels(img_.mailbox.channel_count());
+  r.set_error(broken_reason_);
+  static const char* modes[] = {"running", "restarting", "passivating", "retired", "broken"};
+  r.set_mode(modes[static_cast<int>(mode_)]);
+  r.set_last_log_seq(img_.last_log_seq);
+  return r;
+}
+
+} // namespace sagaforge

@@ -1,0 +1,128 @@
+// entity_core: the logic of one entity actor, kept apart from CAF's behavior plumbing.
+// See entity_actor.hpp for what it does; this header is internal to runtime/.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <random>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "caf/event_based_actor.hpp"
+#include "caf/stateful_actor.hpp"
+
+#include "envelope.pb.h"
+#include "runtime/entity_actor.hpp"
+#include "runtime/recovery.hpp"
+#include "runtime/runtime_context.hpp"
+
+namespace sagaforge {
+
+/// What a step does once its commit is durable.
+struct post_commit {
+  uint64_t token = 0;
+  std::string ack_to;          // inbound sender to ack ("" = none)
+  Ack ack;
+  std::vector<std::pair<std::string, uint64_t>> sends;  // (receiver, seq) now sendable
+  std::vector<std::string> timers;                      // names to arm
+  std::vector<Ack> extra_acks;  // duplicate acks that had to wait for this commit
+  bool passivate_after = false;
+  bool final_snapshot = false;
+};
+
+/// The input of a step besides an envelope: timers and delivery failures.
+struct internal_input {
+  std::string key;  // crash-count key: "timer:<name>", "failed:<envelope id>"
+  std::string type;
+  std::string payload;
+  std::vector<std::string> acked;  // outbox ids this input settles
+  std::string timer_fired;         // timer name this input consumes
+  std::string correlation_id;
+};
+
+enum class entity_mode : uint8_t { running, restarting, passivating, retired, broken };
+
+class entity_core {
+public:
+  entity_core(caf::event_based_actor* self, runtime_context& rt, std::string ref,
+              uint64_t last_log_seq, active_entry_ptr entry);
+
+  void start();
+
+  // -- message handlers ---------------------------------------------------------
+  void on_deliver(std::string bytes);
+  void on_ack(const std::string& bytes);
+  void on_committed(uint64_t token);
+  void on_commit_failed(uint64_t token);
+  void on_resend_tick();
+  void on_timer(const std::string& name, int64_t due_ms);
+  void on_passivate(bool final_marker);
+  EntityReport report() const;
+
+private:
+  // -- steps (entity_step.cpp) ---------------------------------------------------
+  /// Returns the sender when the envelope was processed (its holdback may now drain).
+  std::string handle_envelope(std::string bytes);
+  void drain_holdback(const std::string& sender);
+  void process_envelope(const Envelope& env);
+  bool run_step(const inbound& in, const Envelope* src, const internal_input* internal,
+                const std::string& crash_key);
+  void consume_as_poison(const Envelope* src, const internal_input* internal,
+                         const std::string& error);
+  void commit(StepRecord& rec, post_commit pc);
+  void submit(std::vector<mutation> muts, post_commit pc);
+  mutation snapshot_mutation();
+  uint8_t pending_flags();
+  bool outbox_full() const;
+  void break_down(const std::string& why);
+  void run_internal(const internal_input& in);
+  void finish_passivation();
+  void update_pinned();
+  void add_send(StepRecord& rec, post_commit& pc, const std::string& to, std::string type,
+                std::string payload, const std::string& correlation, const std::string& cause,
+                bool wants_reply);
+  bool crashed(const std::string& key, const std::string& what);
+  void restart_now();
+  void drain_parked();
+  void park(std::string bytes);
+
+  // -- delivery (entity_delivery.cpp) -----------------------------------------------
+  void pump(const std::string& receiver);
+  void send_entry(outbox_entry& e);
+  void arm_resend(int64_t at_ms);
+  void send_ack(const std::string& to, const Ack& ack);
+  void ack_duplicate(const Envelope& env, bool failed);
+  void dead_letter_at_sender(outbox_entry e, const std::string& reason);
+  mutation dead_letter_mutation(const Envelope& env, const std::string& reason,
+                                const std::string& error, uint32_t attempts,
+                                const std::string& where);
+  void arm_timers();
+  void resume_after_recovery();
+  int64_t backoff_ms(uint32_t attempts);
+
+  caf::event_based_actor* self_;
+  runtime_context& rt_;
+  std::string ref_;
+  uint32_t shard_;
+  const entity_logic* logic_ = nullptr;
+  active_entry_ptr entry_;
+  entity_image img_;
+  entity_mode mode_ = entity_mode::running;
+  std::string broken_reason_;
+  uint32_t snapshot_every_ = 0;
+
+  std::vector<post_commit> pending_;  // FIFO of steps waiting for their commit
+  size_t pending_head_ = 0;
+  uint64_t next_token_ = 0;
+  std::vector<std::string> acked_unrecorded_;
+  std::vector<mutation> extra_muts_;  // dead letters riding on the next commit
+  std::vector<std::string> parked_;
+  std::unordered_map<std::string, std::map<uint64_t, std::string>> holdback_;
+  std::unordered_map<std::string, std::pair<uint32_t, int64_t>> crashes_;
+  std::string last_crash_error_;
+  int64_t resend_armed_at_ = 0;
+  std::minstd_rand rng_;
+};
+
+} // namespace sagaforge

@@ -1,0 +1,258 @@
+// Delivery side of an entity (DESIGN §4): windows per (sender, receiver) channel, acks,
+// resends with exponential backoff and jitter, dead letters when the retry policy gives up,
+// and durable timers armed through CAF's clock (so tests can advance time).
+#include <chrono>
+#include <limits>
+
+#include <spdlog/spdlog.h>
+
+#include "caf/send.hpp"
+
+#include "runtime/entity_core.hpp"
+#include "runtime/entity_ref.hpp"
+#include "runtime/errors.hpp"
+#include "runtime/log_keys.hpp"
+#include "runtime/messages.hpp"
+
+namespace sagaforge {
+
+int64_t entity_core::backoff_ms(uint32_t attempts) {
+  auto& cfg = rt_.settings();
+  int64_t base = cfg.retry_initial_backoff_ms;
+  for (uint32_t i = 1; i < attempts && base < cfg.retry_max_backoff_ms; ++i)
+    base *= 2;
+  base = std::min(base, cfg.retry_max_backoff_ms);
+  // Jitter in [0.5, 1.5) x base, so resends after a restart do not arrive in lockstep.
+  return base / 2 + static_cast<int64_t>(rng_() % static_cast<uint64_t>(base + 1));
+}
+
+void entity_core::pump(const std::string& receiver) {
+  auto* ch = img_.mailbox.channel(receiver);
+  if (!ch)
+    return;
+  int64_t in_flight = 0;
+  auto window = rt_.settings().channel_window;
+  for (auto& [seq, e] : *ch) {
+    if (!e.committed)
+      break;  // later seqs committed later
+    if (e.in_flight) {
+      ++in_flight;
+      continue;
+    }
+    if (in_flight >= window)
+      break;
+    send_entry(e);
+    ++in_flight;
+  }
+}
+
+void entity_core::send_entry(outbox_entry& e) {
+  e.attempts++;
+  e.in_flight = true;
+  e.next_attempt_ms = rt_.now_ms() + backoff_ms(e.attempts);
+  e.env.set_attempt(e.attempts);
+  if (auto* ch = img_.mailbox.channel(e.env.receiver()))
+    e.env.set_channel_floor(ch->begin()->first);
+  if (e.attempts > 1)
+    rt_.counters().resends++;
+  rt_.route(e.env.receiver(), caf::make_message(deliver_atom::value, e.env.SerializeAsString()),
+            true);
+  arm_resend(e.next_attempt_ms);
+}
+
+void entity_core::arm_resend(int64_t at_ms) {
+  if (resend_armed_at_ != 0 && resend_armed_at_ <= at_ms)
+    return;
+  resend_armed_at_ = at_ms;
+  auto delay = std::max<int64_t>(0, at_ms - rt_.now_ms());
+  self_->delayed_send(self_, std::chrono::milliseconds{delay}, resend_atom::value);
+}
+
+void entity_core::on_resend_tick() {
+  resend_armed_at_ = 0;
+  if (mode_ != entity_mode::running)
+    return;
+  auto& cfg = rt_.settings();
+  auto now = rt_.now_ms();
+  int64_t next = std::numeric_limits<int64_t>::max();
+  std::vector<std::pair<outbox_entry, std::string>> expired;
+  for (auto& [receiver, ch] : img_.mailbox.outbox()) {
+    for (auto& [seq, e] : ch) {
+      if (!e.in_flight)
+        continue;
+      if (e.next_attempt_ms <= now) {
+        if (static_cast<int64_t>(e.attempts) >= cfg.retry_max_attempts)
+          expired.emplace_back(e, "max_attempts");
+        else if (now - e.env.created_at_ms() >= cfg.retry_max_age_ms)
+          expired.emplace_back(e, "max_age");
+        else
+          send_entry(e);
+      }
+      next = std::min(next, e.next_attempt_ms);
+    }
+  }
+  for (auto& [e, reason] : expired)
+    dead_letter_at_sender(std::move(e), reason);
+  if (next != std::numeric_limits<int64_t>::max() && img_.mailbox.outbox_size() > 0)
+    arm_resend(std::max(next, now + 1));
+}
+
+mutation entity_core::dead_letter_mutation(const Envelope& env, const std::string& reason,
+                                           const std::string& error, uint32_t attempts,
+                                           const std::string& where) {
+  DeadLetter dl;
+  dl.set_id(rt_.next_dead_letter_id());
+  *dl.mutable_envelope() = env;
+  dl.set_reason(reason);
+  dl.set_last_error(error);
+  dl.set_attempts(attempts);
+  dl.set_at_ms(rt_.now_ms());
+  dl.set_where(where);
+  rt_.counters().dead_letters++;
+  return mutation{table::dead_letters, id_key(dl.id()), dl.SerializeAsString(), false};
+}
+
+void entity_core::dead_letter_at_sender(outbox_entry e, const std::string& reason) {
+  auto removed = img_.mailbox.remove(e.env.receiver(), e.env.channel_seq());
+  if (!removed)
+    return;
+  spdlog::warn("[{}] gave up delivering {} to {} after {} attempts ({}); dead-lettered",
+               ref_, e.env.id(), e.env.receiver(), e.attempts, reason);
+  extra_muts_.push_back(dead_letter_mutation(e.env, reason, "no ack from the receiver",
+                                             e.attempts, "sender"));
+  DeliveryFailed df;
+  df.set_envelope_id(e.env.id());
+  df.set_receiver(e.env.receiver());
+  df.set_type(e.env.type());
+  df.set_payload(e.env.payload());
+  df.set_reason(reason);
+  df.set_last_error("no ack from the receiver");
+  df.set_attempts(e.attempts);
+  internal_input in;
+  in.key = "failed:" + e.env.id();
+  in.type = type_name_of<DeliveryFailed>();
+  in.payload = df.SerializeAsString();
+  in.acked.push_back(e.env.id());
+  in.correlation_id = e.env.correlation_id();
+  run_internal(in);
+}
+
+void entity_core::on_ack(const std::string& bytes) {
+  Ack ack;
+  if (!ack.ParseFromString(bytes)) {
+    rt_.counters().invalid_envelopes++;
+    spdlog::error("[{}] dropped an ack that does not parse ({} bytes)", ref_, bytes.size());
+    return;
+  }
+  if (mode_ == entity_mode::retired) {
+    rt_.route(ref_, caf::make_message(ack_atom::value, bytes), false);
+    return;
+  }
+  if (ack.failed() && mode_ != entity_mode::running)
+    return;  // after the restart the resend earns the same failed ack again
+  auto e = img_.mailbox.remove(ack.receiver(), ack.channel_seq());
+  if (!e)
+    return;  // a duplicate ack
+  if (!ack.failed()) {
+    acked_unrecorded_.push_back(e->env.id());
+  } else {
+    DeliveryFailed df;
+    df.set_envelope_id(e->env.id());
+    df.set_receiver(e->env.receiver());
+    df.set_type(e->env.type());
+    df.set_payload(e->env.payload());
+    df.set_reason("poison");
+    df.set_last_error(ack.error());
+    df.set_attempts(e->attempts);
+    internal_input in;
+    in.key = "failed:" + e->env.id();
+    in.type = type_name_of<DeliveryFailed>();
+    in.payload = df.SerializeAsString();
+    in.acked.push_back(e->env.id());  // recorded with the step that handles the failure
+    in.correlation_id = e->env.correlation_id();
+    run_internal(in);
+  }
+  pump(ack.receiver());
+  if (mode_ == entity_mode::running && !parked_.empty()
+      && static_cast<int64_t>(img_.mailbox.outbox_size()) < rt_.settings().outbox_max / 2 + 1)
+    drain_parked();
+  update_pinned();
+}
+
+void entity_core::send_ack(const std::string& to, const Ack& ack) {
+  rt_.route(to, caf::make_message(ack_atom::value, ack.SerializeAsString()), false);
+}
+
+void entity_core::ack_duplicate(const Envelope& env, bool failed) {
+  Ack a;
+  a.set_sender(env.sender());
+  a.set_receiver(ref_);
+  a.set_channel_seq(env.channel_seq());
+  a.set_failed(failed);
+  if (failed)
+    a.set_error("dead-lettered at the receiver earlier");
+  if (pending_head_ < pending_.size())
+    pending_.back().extra_acks.push_back(std::move(a));  // the original may still commit
+  else
+    send_ack(env.sender(), a);
+}
+
+void entity_core::arm_timers() {
+  auto now = rt_.now_ms();
+  for (auto& [name, t] : img_.mailbox.timers()) {
+    auto delay = std::max<int64_t>(0, t.due_ms() - now);
+    self_->delayed_send(self_, std::chrono::milliseconds{delay}, timer_atom::value, name,
+                        t.due_ms());
+  }
+}
+
+void entity_core::on_timer(const std::string& name, int64_t due_ms) {
+  if (mode_ != entity_mode::running)
+    return;  // re-armed from the durable state after restart or re-activation
+  auto& timers = img_.mailbox.timers();
+  auto i = timers.find(name);
+  if (i == timers.end() || i->second.due_ms() != due_ms)
+    return;  // cancelled or replaced since it was armed
+  internal_input in;
+  in.key = "timer:" + name;
+  in.type = i->second.type();
+  in.payload = i->second.payload();
+  in.timer_fired = name;
+  run_internal(in);
+}
+
+void entity_core::run_internal(const internal_input& in) {
+  if (auto c = crashes_.find(in.key); c != crashes_.end()) {
+    auto& [count, since] = c->second;
+    if (static_cast<int64_t>(count) >= rt_.settings().max_restarts
+        && rt_.now_ms() - since <= rt_.settings().restart_window_ms) {
+      consume_as_poison(nullptr, &in, last_crash_error_);
+      crashes_.erase(c);
+      return;
+    }
+  }
+  inbound ib{in.type, in.payload, "", in.key, in.correlation_id, false};
+  run_step(ib, nullptr, &in, in.key);
+}
+
+void entity_core::resume_after_recovery() {
+  arm_timers();
+  std::vector<std::string> receivers;
+  for (auto& [receiver, ch] : img_.mailbox.outbox()) {
+    for (auto& [seq, e] : ch) {
+      e.committed = true;
+      e.in_flight = false;
+    }
+    receivers.push_back(receiver);
+  }
+  for (auto& r : receivers)
+    pump(r);
+  update_pinned();
+}
+
+void entity_core::update_pinned() {
+  entry_->pinned.store(pending_head_ < pending_.size() || img_.mailbox.outbox_size() > 0,
+                       std::memory_order_relaxed);
+}
+
+} // namespace sagaforge

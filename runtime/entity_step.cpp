@@ -1,0 +1,404 @@
+// The step (DESIGN §3): classify the envelope, decide, build one StepRecord, submit it to
+// the group commit, and queue the post-commit effects. Also supervision: a throwing decide
+// restarts the entity from its last committed state; after max-restarts crashes on the same
+// input within the window the input is poison and is dead-lettered instead.
+#include <spdlog/spdlog.h>
+
+#include "runtime/entity_core.hpp"
+#include "runtime/entity_ref.hpp"
+#include "runtime/errors.hpp"
+#include "runtime/log_keys.hpp"
+#include "runtime/messages.hpp"
+#include "runtime/record_codec.hpp"
+
+namespace sagaforge {
+
+namespace {
+
+/// Checks what a client or a peer sent before anything else looks at it.
+std::string check_envelope(const Envelope& env, const std::string& self, int64_t max_payload) {
+  if (env.receiver() != self)
+    return "addressed to '" + env.receiver() + "'";
+  if (auto err = validate_ref(env.sender()))
+    return "bad sender: " + describe(err);
+  if (env.channel_seq() == 0)
+    return "channel_seq is 0";
+  if (env.type().empty())
+    return "no payload type";
+  if (static_cast<int64_t>(env.payload().size()) > max_payload)
+    return "payload of " + std::to_string(env.payload().size()) + " bytes exceeds the limit";
+  return {};
+}
+
+/// What decide produced that the runtime refuses to persist (a bug in decide: treated as a
+/// crash, so it ends as poison instead of looping).
+std::string check_effects(const effects& fx, const runtime_settings& cfg) {
+  if (fx.rejection && !fx.events.empty())
+    return "decide rejected the command and recorded events";
+  if (static_cast<int64_t>(fx.events.size()) > cfg.max_events_per_step)
+    return "decide recorded " + std::to_string(fx.events.size()) + " events (limit "
+           + std::to_string(cfg.max_events_per_step) + ")";
+  if (static_cast<int64_t>(fx.sends.size()) > cfg.max_sends_per_step)
+    return "decide sent " + std::to_string(fx.sends.size()) + " messages (limit "
+           + std::to_string(cfg.max_sends_per_step) + ")";
+  for (auto& s : fx.sends) {
+    if (auto err = validate_ref(s.to); err || is_client_ref(s.to))
+      return "send to an invalid ref '" + s.to + "'";
+    if (static_cast<int64_t>(s.msg.payload.size()) > cfg.max_payload_bytes)
+      return "send of " + std::to_string(s.msg.payload.size()) + " bytes exceeds the limit";
+  }
+  for (auto& t : fx.timers_set)
+    if (t.name.empty() || t.delay_ms < 0)
+      return "timer with an empty name or a negative delay";
+  return {};
+}
+
+} // namespace
+
+std::string entity_core::handle_envelope(std::string bytes) {
+  Envelope env;
+  if (!env.ParseFromString(bytes)) {
+    rt_.counters().invalid_envelopes++;
+    spdlog::error("[{}] dropped an envelope that does not parse ({} bytes)", ref_, bytes.size());
+    return {};
+  }
+  if (auto what = check_envelope(env, ref_, rt_.settings().max_payload_bytes); !what.empty()) {
+    rt_.counters().invalid_envelopes++;
+    spdlog::error("[{}] dropped envelope '{}': {}", ref_, env.id(), what);
+    return {};
+  }
+  switch (img_.mailbox.classify(env.sender(), env.channel_seq(), env.channel_floor())) {
+    case inbound_verdict::duplicate:
+    case inbound_verdict::duplicate_failed: {
+      rt_.counters().duplicates++;
+      bool failed = img_.mailbox.classify(env.sender(), env.channel_seq())
+                    == inbound_verdict::duplicate_failed;
+      ack_duplicate(env, failed);
+      return {};
+    }
+    case inbound_verdict::hold: {
+      auto& hb = holdback_[env.sender()];
+      if (static_cast<int64_t>(hb.size()) < rt_.settings().holdback_max)
+        hb.emplace(env.channel_seq(), std::move(bytes));
+      return {};  // beyond the bound: dropped unacked, the sender resends
+    }
+    case inbound_verdict::process:
+      break;
+  }
+  process_envelope(env);
+  return env.sender();
+}
+
+void entity_core::drain_holdback(const std::string& sender) {
+  while (mode_ == entity_mode::running) {
+    auto i = holdback_.find(sender);
+    if (i == holdback_.end())
+      return;
+    auto& hb = i->second;
+    while (!hb.empty() && img_.mailbox.classify(sender, hb.begin()->first)
+                            != inbound_verdict::hold
+           && img_.mailbox.classify(sender, hb.begin()->first) != inbound_verdict::process)
+      hb.erase(hb.begin());  // resent copies of what was processed meanwhile
+    if (hb.empty()) {
+      holdback_.erase(i);
+      return;
+    }
+    if (img_.mailbox.classify(sender, hb.begin()->first) != inbound_verdict::process)
+      return;
+    auto next = std::move(hb.begin()->second);
+    hb.erase(hb.begin());
+    if (hb.empty())
+      holdback_.erase(i);
+    handle_envelope(std::move(next));
+  }
+}
+
+void entity_core::process_envelope(const Envelope& env) {
+  if (auto c = crashes_.find(env.id()); c != crashes_.end()) {
+    auto& [count, since] = c->second;
+    if (static_cast<int64_t>(count) >= rt_.settings().max_restarts
+        && rt_.now_ms() - since <= rt_.settings().restart_window_ms) {
+      consume_as_poison(&env, nullptr, last_crash_error_);
+      crashes_.erase(c);
+      return;
+    }
+  }
+  inbound in{env.type(), env.payload(), env.sender(), env.id(), env.correlation_id(),
+             env.wants_reply()};
+  run_step(in, &env, nullptr, env.id());
+}
+
+bool entity_core::crashed(const std::string& key, const std::string& what) {
+  rt_.counters().crashes++;
+  auto now = rt_.now_ms();
+  auto& [count, since] = crashes_[key];
+  if (count == 0 || now - since > rt_.settings().restart_window_ms) {
+    count = 0;
+    since = now;
+  }
+  ++count;
+  last_crash_error_ = what;
+  extra_muts_.clear();  // dead letters of the failed step did not happen
+  spdlog::error("[{}] crashed on '{}' ({} of {}): {}; restarting from the last committed "
+                "state",
+                ref_, key, count, rt_.settings().max_restarts, what);
+  mode_ = entity_mode::restarting;
+  return true;
+}
+
+bool entity_core::run_step(const inbound& in, const Envelope* src, const internal_input* internal,
+                           const std::string& crash_key) {
+  auto& cfg = rt_.settings();
+  effects fx;
+  decide_env env{ref_, rt_.now_ms()};
+  std::string failure;
+  try {
+    logic_->decide(*img_.state, in, env, fx);
+    failure = check_effects(fx, cfg);
+    if (failure.empty())
+      for (auto& ev : fx.events)
+        logic_->apply(*img_.state, *ev);  // a throwing apply restarts from the store too
+  } catch (const std::exception& e) {
+    failure = e.what();
+  } catch (...) {
+    failure = "unknown exception";
+  }
+  if (!failure.empty()) {
+    crashed(crash_key, failure);
+    if (src)
+      parked_.insert(parked_.begin(), src->SerializeAsString());  // redelivered after restart
+    if (pending_head_ == pending_.size())
+      restart_now();
+    return false;
+  }
+  StepRecord rec;
+  rec.set_at_ms(env.now_ms);
+  post_commit pc;
+  if (src) {
+    rec.set_inbound_sender(src->sender());
+    rec.set_inbound_seq(src->channel_seq());
+    pc.ack_to = src->sender();
+    pc.ack.set_sender(src->sender());
+    pc.ack.set_receiver(ref_);
+    pc.ack.set_channel_seq(src->channel_seq());
+  }
+  if (internal) {
+    for (auto& id : internal->acked)
+      rec.add_acked(id);
+    if (!internal->timer_fired.empty())
+      rec.add_timers_cancelled(internal->timer_fired);
+  }
+  if (!fx.events.empty())
+    rec.set_first_event_seq(img_.event_seq + 1);
+  for (auto& ev : fx.events) {
+    rec.add_events(ev->SerializeAsString());
+    ++img_.event_seq;
+  }
+  auto correlation = src ? src->correlation_id() : (internal ? internal->correlation_id : "");
+  auto cause = src ? src->id() : crash_key;
+  bool to_client = src && is_client_ref(src->sender());
+  if (src && fx.reply) {
+    if (to_client) {
+      pc.ack.set_reply_type(fx.reply->type);
+      pc.ack.set_reply_payload(fx.reply->payload);
+    } else {
+      add_send(rec, pc, src->sender(), fx.reply->type, fx.reply->payload, correlation, cause,
+               false);
+    }
+  }
+  if (fx.rejection) {
+    spdlog::debug("[{}] rejected {} ({}): {}", ref_, in.type(), correlation, *fx.rejection);
+    if (to_client) {
+      pc.ack.set_reply_error(*fx.rejection);
+    } else if (src) {
+      Rejected rj;
+      rj.set_reason(*fx.rejection);
+      rj.set_command_type(src->type());
+      rj.set_envelope_id(src->id());
+      add_send(rec, pc, src->sender(), type_name_of<Rejected>(), rj.SerializeAsString(),
+               correlation, cause, false);
+    }
+  }
+  for (auto& s : fx.sends)
+    add_send(rec, pc, s.to, std::move(s.msg.type), std::move(s.msg.payload),
+             s.correlation_id.empty() ? correlation : s.correlation_id, cause, false);
+  for (auto& name : fx.timers_cancelled)
+    rec.add_timers_cancelled(name);
+  for (auto& t : fx.timers_set) {
+    auto* te = rec.add_timers_set();
+    te->set_name(t.name);
+    te->set_due_ms(env.now_ms + t.delay_ms);
+    te->set_type(std::move(t.msg.type));
+    te->set_payload(std::move(t.msg.payload));
+    pc.timers.push_back(t.name);
+  }
+  pc.passivate_after = fx.passivate;
+  commit(rec, std::move(pc));
+  rt_.counters().steps++;
+  spdlog::debug("[{}] step {} ({}): {} events, {} sends", ref_, in.type(), correlation,
+                fx.events.size(), fx.sends.size());
+  return true;
+}
+
+void entity_core::add_send(StepRecord& rec, post_commit& pc, const std::string& to,
+                           std::string type, std::string payload, const std::string& correlation,
+                           const std::string& cause, bool wants_reply) {
+  auto seq = img_.mailbox.next_seq(to);
+  auto* env = rec.add_outbox();
+  env->set_id(envelope_id(ref_, to, seq));
+  env->set_correlation_id(correlation);
+  env->set_causation_id(cause);
+  env->set_sender(ref_);
+  env->set_receiver(to);
+  env->set_type(std::move(type));
+  env->set_payload(std::move(payload));
+  env->set_created_at_ms(rec.at_ms());
+  env->set_channel_seq(seq);
+  env->set_wants_reply(wants_reply);
+  pc.sends.emplace_back(to, seq);
+}
+
+void entity_core::consume_as_poison(const Envelope* src, const internal_input* internal,
+                                    const std::string& error) {
+  StepRecord rec;
+  rec.set_at_ms(rt_.now_ms());
+  post_commit pc;
+  if (src) {
+    rec.set_inbound_sender(src->sender());
+    rec.set_inbound_seq(src->channel_seq());
+    rec.set_inbound_failed(true);
+    pc.ack_to = src->sender();
+    pc.ack.set_sender(src->sender());
+    pc.ack.set_receiver(ref_);
+    pc.ack.set_channel_seq(src->channel_seq());
+    pc.ack.set_failed(true);
+    pc.ack.set_error("poison: " + error);
+    extra_muts_.push_back(dead_letter_mutation(*src, "poison", error,
+                                               rt_.settings().max_restarts, "receiver"));
+  } else if (internal) {
+    for (auto& id : internal->acked)
+      rec.add_acked(id);
+    if (!internal->timer_fired.empty())
+      rec.add_timers_cancelled(internal->timer_fired);
+    Envelope env;
+    env.set_id(internal->key);
+    env.set_sender(ref_);
+    env.set_receiver(ref_);
+    env.set_type(internal->type);
+    env.set_payload(internal->payload);
+    env.set_correlation_id(internal->correlation_id);
+    extra_muts_.push_back(dead_letter_mutation(env, "poison", error,
+                                               rt_.settings().max_restarts, "receiver"));
+  }
+  spdlog::warn("[{}] dead-lettered poison input '{}' after {} crashes: {}", ref_,
+               src ? src->id() : internal->key, rt_.settings().max_restarts, error);
+  commit(rec, std::move(pc));
+}
+
+void entity_core::commit(StepRecord& rec, post_commit pc) {
+  for (auto& id : acked_unrecorded_)
+    rec.add_acked(id);
+  acked_unrecorded_.clear();
+  img_.mailbox.apply(rec);
+  for (auto& [to, seq] : pc.sends)
+    if (auto* e = img_.mailbox.find(to, seq))
+      e->committed = false;  // not sendable before its commit
+  bool snapshot_due = snapshot_every_ > 0 && ++img_.records_since_snapshot >= snapshot_every_;
+  if (snapshot_due)
+    for (auto& gone : img_.mailbox.expire_channels(rec.at_ms(),
+                                                   rt_.settings().dedup_retention_ms))
+      rec.add_channels_expired(gone);
+  auto seq = rt_.next_log_seq(shard_);
+  std::vector<mutation> muts;
+  muts.reserve(2 + extra_muts_.size());
+  muts.push_back(mutation{table::log, log_key(shard_, seq),
+                          encode_log_value(pending_flags(), ref_, rec), false});
+  img_.last_log_seq = seq;
+  if (snapshot_due)
+    muts.push_back(snapshot_mutation());
+  for (auto& m : extra_muts_)
+    muts.push_back(std::move(m));
+  extra_muts_.clear();
+  submit(std::move(muts), std::move(pc));
+}
+
+uint8_t entity_core::pending_flags() {
+  return img_.mailbox.outbox_size() > 0 || !img_.mailbox.timers().empty() ? record_flag_pending
+                                                                           : 0;
+}
+
+mutation entity_core::snapshot_mutation() {
+  EntitySnapshot snap;
+  snap.set_entity(ref_);
+  snap.set_state(img_.state->SerializeAsString());
+  snap.set_event_seq(img_.event_seq);
+  snap.set_covered_log_seq(img_.last_log_seq);
+  snap.set_at_ms(rt_.now_ms());
+  img_.mailbox.save(snap);
+  img_.covered_log_seq = img_.last_log_seq;
+  img_.records_since_snapshot = 0;
+  return mutation{table::snapshots, ref_, encode_snapshot_value(pending_flags(), snap), false};
+}
+
+void entity_core::submit(std::vector<mutation> muts, post_commit pc) {
+  pc.token = ++next_token_;
+  auto token = pc.token;
+  pending_.push_back(std::move(pc));
+  entry_->pinned.store(true, std::memory_order_relaxed);
+  rt_.pipeline().submit(std::move(muts), caf::actor_cast<caf::actor>(self_), token);
+}
+
+void entity_core::restart_now() {
+  auto last = img_.last_log_seq;
+  if (auto err = recover_entity(rt_.backing_store(), *logic_, ref_, shard_, last, img_)) {
+    break_down(describe(err));
+    return;
+  }
+  for (auto& id : acked_unrecorded_) {  // acks received live stay received
+    std::string receiver;
+    uint64_t seq = 0;
+    if (parse_envelope_id(id, receiver, seq))
+      img_.mailbox.remove(receiver, seq);
+  }
+  mode_ = entity_mode::running;
+  resume_after_recovery();
+  drain_parked();
+}
+
+void entity_core::park(std::string bytes) {
+  if (static_cast<int64_t>(parked_.size()) >= rt_.settings().parked_max) {
+    rt_.counters().dropped_busy++;  // unacked: the sender's outbox resends it later
+    return;
+  }
+  parked_.push_back(std::move(bytes));
+}
+
+void entity_core::drain_parked() {
+  auto items = std::move(parked_);
+  parked_.clear();
+  size_t i = 0;
+  for (; i < items.size(); ++i) {
+    if (mode_ != entity_mode::running || outbox_full())
+      break;
+    auto sender = handle_envelope(std::move(items[i]));
+    if (!sender.empty())
+      drain_holdback(sender);
+  }
+  for (; i < items.size(); ++i)
+    parked_.push_back(std::move(items[i]));
+}
+
+bool entity_core::outbox_full() const {
+  return static_cast<int64_t>(img_.mailbox.outbox_size()) >= rt_.settings().outbox_max;
+}
+
+void entity_core::break_down(const std::string& why) {
+  mode_ = entity_mode::broken;
+  broken_reason_ = why;
+  rt_.counters().recovery_failures++;
+  spdlog::error("[{}] cannot run: {}. Its messages stay unacknowledged in their senders' "
+                "outboxes; nothing is reset.",
+                ref_, why);
+}
+
+} // namespace sagaforge

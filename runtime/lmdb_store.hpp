@@ -1,0 +1,38 @@
+// LMDB store: one environment per node under <data-dir>/lmdb, four named databases.
+// Writes come from one thread (the group-commit writer); reads from any thread, each in
+// its own read transaction (MDB_NOTLS). fsync = LMDB's default full sync per commit;
+// nosync = MDB_NOSYNC (survives a process crash, not a power loss).
+#pragma once
+
+#include <lmdb.h>
+
+#include "runtime/store.hpp"
+
+namespace sagaforge {
+
+class lmdb_store : public store {
+public:
+  /// Opens (creating if needed) the environment in `dir`.
+  static caf::expected<std::shared_ptr<lmdb_store>> open(const std::string& dir,
+                                                         durability mode,
+                                                         size_t map_size_mb);
+
+  ~lmdb_store() override;
+
+  caf::error write(const std::vector<mutation>& batch) override;
+  caf::expected<std::optional<std::string>> get(table t, std::string_view key) override;
+  caf::error scan(table t, std::string_view from, const visitor& f) override;
+  caf::expected<std::optional<std::string>> last_key(table t, std::string_view prefix) override;
+  durability mode() const override {
+    return mode_;
+  }
+
+private:
+  lmdb_store() = default;
+
+  MDB_env* env_ = nullptr;
+  MDB_dbi dbis_[table_count] = {};
+  durability mode_ = durability::fsync;
+};
+
+} // namespace sagaforge

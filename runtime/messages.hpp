@@ -1,0 +1,20 @@
+// The CAF atoms the runtime's actors exchange. Payloads are Protobuf bytes in strings, so
+// the same messages can cross BASP unchanged when the cluster layer routes them.
+#pragma once
+
+#include "caf/atom.hpp"
+
+namespace sagaforge {
+
+using deliver_atom = caf::atom_constant<caf::atom("deliver")>;      // + Envelope bytes
+using ack_atom = caf::atom_constant<caf::atom("ack")>;              // + Ack bytes
+using committed_atom = caf::atom_constant<caf::atom("committed")>;  // + token
+using commit_failed_atom = caf::atom_constant<caf::atom("commitfail")>;
+using resend_atom = caf::atom_constant<caf::atom("resend")>;
+using timer_atom = caf::atom_constant<caf::atom("timer")>;          // + name, due_ms
+using passivate_atom = caf::atom_constant<caf::atom("passivate")>;
+using wake_atom = caf::atom_constant<caf::atom("wake")>;
+using inspect_atom = caf::atom_constant<caf::atom("inspect")>;
+using replay_atom = caf::atom_constant<caf::atom("replay")>;
+
+} // namespace sagaforge

@@ -1,0 +1,311 @@
+// Node runtime assembly, start-up scan, client and dead-letter APIs.
+#include "runtime/node_runtime.hpp"
+
+#include <chrono>
+#include <unordered_map>
+
+#include <spdlog/spdlog.h>
+
+#include "caf/all.hpp"
+
+#include "runtime/client_actor.hpp"
+#include "runtime/entity_actor.hpp"
+#include "runtime/entity_ref.hpp"
+#include "runtime/errors.hpp"
+#include "runtime/lmdb_store.hpp"
+#include "runtime/log_keys.hpp"
+#include "runtime/memory_store.hpp"
+#include "runtime/messages.hpp"
+#include "runtime/record_codec.hpp"
+
+namespace sagaforge {
+
+namespace {
+
+using sweep_atom = caf::atom_constant<caf::atom("sweep")>;
+
+/// Single-node resolution: every ref is local, found or activated by the directory.
+class local_router : public router {
+public:
+  explicit local_router(directory& d) : dir_(d) {}
+  bool route(const std::string& to, const caf::message& msg, bool activate) override {
+    return dir_.deliver(to, msg, activate);
+  }
+
+private:
+  directory& dir_;
+};
+
+caf::behavior sweeper_behavior(caf::event_based_actor* self, node_runtime* node,
+                               int64_t interval_ms) {
+  self->delayed_send(self, std::chrono::milliseconds{interval_ms}, sweep_atom::value);
+  return {[=](sweep_atom) {
+    node->sweep();
+    self->delayed_send(self, std::chrono::milliseconds{interval_ms}, sweep_atom::value);
+  }};
+}
+
+caf::behavior waker_behavior(caf::event_based_actor*, runtime_context* rt) {
+  return {[=](wake_atom, const std::string& ref) {
+    rt->route(ref, caf::make_message(wake_atom::value), true);
+  }};
+}
+
+} // namespace
+
+caf::expected<std::unique_ptr<node_runtime>>
+node_runtime::start(caf::actor_system& sys, options opts, std::vector<entity_logic_ptr> types) {
+  auto t0 = std::chrono::steady_clock::now();
+  std::unique_ptr<node_runtime> node{new node_runtime};
+  auto& cfg = opts.settings;
+  if (opts.given_store) {
+    node->store_ = opts.given_store;
+  } else if (cfg.mode() == durability::memory) {
+    node->store_ = std::make_shared<memory_store>();
+  } else {
+    auto st = lmdb_store::open(cfg.data_dir, cfg.mode(), static_cast<size_t>(cfg.map_size_mb));
+    if (!st)
+      return st.error();
+    node->store_ = *st;
+  }
+  commit_pipeline::options copts;
+  copts.threaded = opts.threaded_commit;
+  copts.max_batch_steps = static_cast<size_t>(cfg.commit_max_batch_steps);
+  copts.max_delay_us = cfg.commit_max_delay_us;
+  copts.max_queue_steps = static_cast<size_t>(cfg.commit_max_queue_steps);
+  node->ctx_ = std::make_unique<runtime_context>(sys, cfg, node->store_, copts);
+  auto* ctx = node->ctx_.get();
+  if (opts.clock_base_ms)
+    ctx->set_clock_base_ms(*opts.clock_base_ms);
+  for (auto& t : types)
+    ctx->register_type(std::move(t));
+  ctx->set_directory(std::make_unique<directory>(
+    ctx->shard_count(), [ctx](const std::string& ref, uint64_t last, active_entry_ptr e) {
+      return spawn_entity(*ctx, ref, last, std::move(e));
+    }));
+  ctx->set_router(std::make_unique<local_router>(ctx->dir()));
+  node->waker_ = sys.spawn(waker_behavior, ctx);
+  ctx->set_waker(node->waker_);
+  if (auto err = node->scan_store())
+    return err;
+  node->client_ = spawn_client(*ctx, "node", opts.client_max_in_flight);
+  if (opts.run_sweeper)
+    node->sweeper_ = sys.spawn(sweeper_behavior, node.get(), cfg.sweep_interval_ms);
+  node->startup_.seconds =
+    std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  spdlog::info("runtime started in {:.3f} s: {} log records, {} snapshots, {} entities known, "
+               "{} re-activated with pending work, {} dead letters",
+               node->startup_.seconds, node->startup_.log_records, node->startup_.snapshots,
+               node->startup_.entities_known, node->startup_.reactivated,
+               node->startup_.dead_letters);
+  return node;
+}
+
+caf::error node_runtime::scan_store() {
+  auto& st = *store_;
+  auto& ctx = *ctx_;
+  struct known {
+    uint64_t last_log_seq = 0;
+    bool log_pending = false;
+    uint64_t covered = 0;
+    bool snap_pending = false;
+  };
+  std::unordered_map<std::string, known> index;
+  caf::error failure;
+  auto err = st.scan(table::log, {}, [&](std::string_view key, std::string_view value) {
+    if (!is_log_key(key) || log_key_shard(key) >= ctx.shard_count()) {
+      failure = make_runtime_error(runtime_errc::corrupt_record,
+                                   "log key of " + std::to_string(key.size())
+                                     + " bytes, or of a shard beyond shard-count: was the store "
+                                       "created with another shard count?");
+      return false;
+    }
+    auto hdr = decode_log_header(value);
+    ++startup_.log_records;
+    auto shard = log_key_shard(key);
+    auto seq = log_key_seq(key);
+    ctx.seed_log_seq(shard, seq);
+    if (!hdr) {
+      spdlog::error("log record {}:{} is unreadable ({}); the entity it belongs to will refuse "
+                    "to recover",
+                    shard, seq, describe(hdr.error()));
+      return true;
+    }
+    auto& k = index[std::string{hdr->ref}];
+    k.last_log_seq = seq;
+    k.log_pending = (hdr->flags & record_flag_pending) != 0;
+    return true;
+  });
+  if (err)
+    return err;
+  if (failure)
+    return failure;
+  err = st.scan(table::snapshots, {}, [&](std::string_view key, std::string_view value) {
+    ++startup_.snapshots;
+    auto hdr = decode_snapshot_header(value);
+    auto& k = index[std::string{key}];
+    if (!hdr) {
+      k.snap_pending = true;  // activate it: recovery reports the corruption loudly
+      return true;
+    }
+    k.covered = hdr->covered_log_seq;
+    k.snap_pending = (hdr->flags & record_flag_pending) != 0;
+    return true;
+  });
+  if (err)
+    return err;
+  auto last_dl = st.last_key(table::dead_letters, {});
+  if (!last_dl)
+    return last_dl.error();
+  if (*last_dl) {
+    ctx.seed_dead_letter_id(get_be(**last_dl, 0, 8));
+    startup_.dead_letters = get_be(**last_dl, 0, 8);
+  }
+  std::vector<std::string> wake;
+  for (auto& [ref, k] : index) {
+    bool newer_log = k.last_log_seq > k.covered;
+    if (k.last_log_seq > 0)
+      ctx.dir().seed(ref, std::max(k.last_log_seq, k.covered));
+    else if (k.covered > 0)
+      ctx.dir().seed(ref, k.covered);
+    if (newer_log ? k.log_pending : k.snap_pending)
+      wake.push_back(ref);
+  }
+  startup_.entities_known = index.size();
+  for (auto& ref : wake)
+    ctx.dir().deliver(ref, caf::make_message(wake_atom::value), true);
+  startup_.reactivated = wake.size();
+  return {};
+}
+
+node_runtime::~node_runtime() {
+  shutdown();
+}
+
+void node_runtime::shutdown() {
+  if (stopped_)
+    return;
+  stopped_ = true;
+  if (sweeper_)
+    caf::anon_send_exit(sweeper_, caf::exit_reason::user_shutdown);
+  if (client_)
+    caf::anon_send_exit(client_, caf::exit_reason::user_shutdown);
+  if (waker_)
+    caf::anon_send_exit(waker_, caf::exit_reason::user_shutdown);
+  for (auto& a : ctx_->dir().clear())
+    caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  ctx_->pipeline().stop();
+}
+
+caf::expected<Ack> node_runtime::ask_raw(const std::string& to, const typed_bytes& msg,
+                                         std::chrono::milliseconds timeout,
+                                         const std::string& correlation) {
+  caf::scoped_actor self{ctx_->system()};
+  caf::expected<Ack> out{make_runtime_error(runtime_errc::timeout, "no answer from " + to)};
+  self->request(client_, timeout, send_atom::value, to, msg.type, msg.payload, correlation)
+    .receive(
+      [&](const std::string& bytes) {
+        Ack ack;
+        if (!ack.ParseFromString(bytes))
+          out = make_runtime_error(runtime_errc::invalid_envelope, "ack does not parse");
+        else if (!ack.reply_error().empty())
+          out = make_runtime_error(runtime_errc::rejected, ack.reply_error());
+        else if (ack.failed())
+          out = make_runtime_error(runtime_errc::dead_lettered, ack.error());
+        else
+          out = std::move(ack);
+      },
+      [&](caf::error& err) {
+        out = err == caf::sec::request_timeout
+                ? make_runtime_error(runtime_errc::timeout,
+                                     "no ack from " + to + " within "
+                                       + std::to_string(timeout.count()) + " ms")
+                : std::move(err);
+      });
+  return out;
+}
+
+caf::expected<EntityReport> node_runtime::inspect(const std::string& ref,
+                                                  std::chrono::milliseconds timeout) {
+  if (auto err = validate_ref(ref))
+    return err;
+  auto target = ctx_->dir().lookup(ref, true);
+  if (!target)
+    return make_runtime_error(runtime_errc::not_found, ref);
+  caf::scoped_actor self{ctx_->system()};
+  caf::expected<EntityReport> out{make_runtime_error(runtime_errc::timeout, ref)};
+  self->request(target, timeout, inspect_atom::value)
+    .receive(
+      [&](const std::string& bytes) {
+        EntityReport r;
+        if (r.ParseFromString(bytes))
+          out = std::move(r);
+      },
+      [&](caf::error& err) { out = std::move(err); });
+  return out;
+}
+
+caf::expected<std::vector<DeadLetter>> node_runtime::dead_letters(uint64_t from_id,
+                                                                  size_t limit) {
+  std::vector<DeadLetter> out;
+  caf::error failure;
+  auto err = store_->scan(table::dead_letters, id_key(from_id),
+                          [&](std::string_view, std::string_view value) {
+                            DeadLetter dl;
+                            if (!dl.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+                              failure = make_runtime_error(runtime_errc::corrupt_record,
+                                                           "a dead letter does not parse");
+                              return false;
+                            }
+                            out.push_back(std::move(dl));
+                            return out.size() < limit;
+                          });
+  if (err)
+    return err;
+  if (failure)
+    return failure;
+  return out;
+}
+
+caf::expected<Ack> node_runtime::replay_dead_letter(uint64_t id,
+                                                    std::chrono::milliseconds timeout) {
+  auto raw = store_->get(table::dead_letters, id_key(id));
+  if (!raw)
+    return raw.error();
+  if (!*raw)
+    return make_runtime_error(runtime_errc::not_found, "no dead letter " + std::to_string(id));
+  DeadLetter dl;
+  if (!dl.ParseFromString(**raw))
+    return make_runtime_error(runtime_errc::corrupt_record, "dead letter " + std::to_string(id));
+  auto& env = dl.envelope();
+  auto ack = ask_raw(env.receiver(), typed_bytes{env.type(), env.payload()}, timeout,
+                     env.correlation_id());
+  dl.set_replayed(true);
+  // Marking is bookkeeping outside any entity's step: a direct store write is fine here.
+  if (auto err = store_->write({mutation{table::dead_letters, id_key(id),
+                                         dl.SerializeAsString(), false}}))
+    spdlog::warn("could not mark dead letter {} replayed: {}", id, describe(err));
+  return ack;
+}
+
+void node_runtime::sweep() {
+  auto& cfg = ctx_->settings();
+  auto now = ctx_->now_ms();
+  auto active = ctx_->dir().list_active();
+  size_t over = active.size() > static_cast<size_t>(cfg.max_active_entities)
+                  ? active.size() - static_cast<size_t>(cfg.max_active_entities)
+                  : 0;
+  if (over > 0)
+    std::sort(active.begin(), active.end(),
+              [](auto& a, auto& b) { return a.last_active_ms < b.last_active_ms; });
+  for (auto& a : active) {
+    bool idle = now - a.last_active_ms >= cfg.idle_timeout_ms;
+    if (!a.pinned && (idle || over > 0)) {
+      caf::anon_send(a.handle, passivate_atom::value);
+      if (over > 0)
+        --over;
+    }
+  }
+}
+
+} // namespace sagaforge

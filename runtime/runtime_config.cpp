@@ -1,0 +1,168 @@
+// Option table and strict validation of the runtime's configuration.
+#include "runtime/runtime_config.hpp"
+
+#include <algorithm>
+#include <map>
+
+#include "caf/atom.hpp"
+#include "caf/config_option_adder.hpp"
+#include "caf/config_value.hpp"
+#include "caf/deep_to_string.hpp"
+#include "caf/dictionary.hpp"
+
+#include "runtime/errors.hpp"
+
+namespace sagaforge {
+
+namespace {
+
+using rs = runtime_settings;
+constexpr int64_t big = int64_t{1} << 40;
+
+option_spec int_opt(const char* sec, const char* name, const char* help, int64_t lo, int64_t hi,
+                    int64_t rs::*f) {
+  return option_spec{sec, name, help, lo, hi, f, nullptr};
+}
+
+option_spec str_opt(const char* sec, const char* name, const char* help, std::string rs::*f) {
+  return option_spec{sec, name, help, 0, 0, nullptr, f};
+}
+
+caf::error bad(const std::string& key, const std::string& what) {
+  return make_runtime_error(runtime_errc::invalid_config, "sagaforge." + key + ": " + what);
+}
+
+} // namespace
+
+durability runtime_settings::mode() const {
+  auto d = parse_durability(durability_name);
+  return d ? *d : durability::fsync;
+}
+
+const std::vector<option_spec>& runtime_options() {
+  static const std::vector<option_spec> table = {
+    str_opt("store", "data-dir", "folder of the node's LMDB environment", &rs::data_dir),
+    str_opt("store", "durability", "fsync | nosync | memory", &rs::durability_name),
+    int_opt("store", "map-size-mb", "LMDB map size (virtual; MiB)", 16, big, &rs::map_size_mb),
+    int_opt("store", "shard-count", "shards S; fixed when the cluster is created", 1, 65536,
+            &rs::shard_count),
+    int_opt("commit", "max-batch-steps", "steps per group commit at most", 1, 1000000,
+            &rs::commit_max_batch_steps),
+    int_opt("commit", "max-delay-us", "wait this long for a fuller batch (0: commit at once)", 0,
+            1000000, &rs::commit_max_delay_us),
+    int_opt("commit", "max-queue-steps", "queued steps before submitters block", 1, 10000000,
+            &rs::commit_max_queue_steps),
+    int_opt("entity", "snapshot-every-records", "snapshot interval (0: the entity type's own)",
+            0, 10000000, &rs::snapshot_every_records),
+    int_opt("entity", "idle-timeout-ms", "passivate an entity idle this long", 1, big,
+            &rs::idle_timeout_ms),
+    int_opt("entity", "max-active", "active entities at most (LRU passivation above)", 1,
+            100000000, &rs::max_active_entities),
+    int_opt("entity", "sweep-interval-ms", "how often idle/LRU passivation runs", 1, big,
+            &rs::sweep_interval_ms),
+    int_opt("mailbox", "channel-window", "unacked envelopes in flight per (sender, receiver)",
+            1, 100000, &rs::channel_window),
+    int_opt("mailbox", "outbox-max", "outbox entries at which an entity stops consuming", 1,
+            10000000, &rs::outbox_max),
+    int_opt("mailbox", "parked-max", "deliveries an entity parks while busy; more are dropped "
+            "unacked (the sender resends)", 1, 10000000, &rs::parked_max),
+    int_opt("mailbox", "holdback-max", "out-of-order envelopes kept per channel", 1, 100000,
+            &rs::holdback_max),
+    int_opt("retry", "initial-backoff-ms", "first resend delay", 1, big,
+            &rs::retry_initial_backoff_ms),
+    int_opt("retry", "max-backoff-ms", "resend delay cap", 1, big, &rs::retry_max_backoff_ms),
+    int_opt("retry", "max-attempts", "sends before a dead letter", 1, 1000000,
+            &rs::retry_max_attempts),
+    int_opt("retry", "max-age-ms", "age before a dead letter", 1, big, &rs::retry_max_age_ms),
+    int_opt("retry", "dedup-retention-ms", "keep a channel's de-dup record this long after its "
+            "last message; must exceed max-age-ms + max-backoff-ms", 1, big,
+            &rs::dedup_retention_ms),
+    int_opt("supervision", "max-restarts", "crashes on one message before it is poison", 1,
+            1000, &rs::max_restarts),
+    int_opt("supervision", "restart-window-ms", "window for max-restarts", 1, big,
+            &rs::restart_window_ms),
+    int_opt("limits", "max-events-per-step", "events one decide may record", 1, 100000,
+            &rs::max_events_per_step),
+    int_opt("limits", "max-sends-per-step", "messages one decide may send", 1, 1000000,
+            &rs::max_sends_per_step),
+    int_opt("limits", "max-payload-bytes", "payload size of one envelope", 1, 64 << 20,
+            &rs::max_payload_bytes),
+    str_opt("log", "level", "trace | debug | info | warn | error", &rs::log_level),
+  };
+  return table;
+}
+
+void add_runtime_options(caf::config_option_set& target) {
+  std::map<std::string, std::vector<const option_spec*>> by_section;
+  for (auto& o : runtime_options())
+    by_section[o.section].push_back(&o);
+  for (auto& [section, opts] : by_section) {
+    caf::config_option_adder adder{target, "sagaforge." + section};
+    for (auto* o : opts) {
+      if (o->int_field)
+        adder.add<int64_t>(o->name, o->help);
+      else
+        adder.add<std::string>(o->name, o->help);
+    }
+  }
+}
+
+runtime_system_config::runtime_system_config() {
+  add_runtime_options(custom_options_);
+  set("scheduler.policy", caf::atom("sharing"));
+  set("scheduler.max-threads", size_t{2});
+  set("logger.console", caf::atom("none"));
+  set("logger.file-verbosity", caf::atom("quiet"));
+}
+
+caf::expected<runtime_settings> load_runtime_settings(const caf::actor_system_config& cfg) {
+  runtime_settings out;
+  auto root = cfg.content.find("sagaforge");
+  if (root == cfg.content.end())
+    return out;
+  auto* sections = caf::get_if<caf::config_value::dictionary>(&root->second);
+  if (!sections)
+    return bad("", "must be a group of sections");
+  for (auto& [section, val] : *sections) {
+    auto* opts = caf::get_if<caf::config_value::dictionary>(&val);
+    if (!opts)
+      return bad(section, "is not a section");
+    for (auto& [name, v] : *opts) {
+      auto key = section + "." + name;
+      const option_spec* spec = nullptr;
+      for (auto& o : runtime_options())
+        if (section == o.section && name == o.name)
+          spec = &o;
+      if (!spec)
+        return bad(key, "unknown option (see docs/configuration.md)");
+      if (spec->str_field) {
+        auto* s = caf::get_if<std::string>(&v);
+        if (!s)
+          return bad(key, "expects a quoted string, got " + caf::deep_to_string(v));
+        out.*(spec->str_field) = *s;
+        continue;
+      }
+      auto* i = caf::get_if<int64_t>(&v);
+      if (!i)
+        return bad(key, "expects an integer, got " + caf::deep_to_string(v));
+      if (*i < spec->min || *i > spec->max)
+        return bad(key, std::to_string(*i) + " is outside [" + std::to_string(spec->min) + ", "
+                          + std::to_string(spec->max) + "]");
+      out.*(spec->int_field) = *i;
+    }
+  }
+  if (auto d = parse_durability(out.durability_name); !d)
+    return bad("store.durability", describe(d.error()));
+  static const char* levels[] = {"trace", "debug", "info", "warn", "error"};
+  if (std::find(std::begin(levels), std::end(levels), out.log_level) == std::end(levels))
+    return bad("log.level", "'" + out.log_level + "' is not one of trace debug info warn error");
+  if (out.dedup_retention_ms <= out.retry_max_age_ms + out.retry_max_backoff_ms)
+    return bad("retry.dedup-retention-ms",
+               "must exceed retry.max-age-ms + retry.max-backoff-ms, or a late resend could "
+               "slip past de-duplication");
+  if (out.retry_initial_backoff_ms > out.retry_max_backoff_ms)
+    return bad("retry.initial-backoff-ms", "exceeds retry.max-backoff-ms");
+  return out;
+}
+
+} // namespace sagaforge

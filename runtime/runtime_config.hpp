@@ -1,0 +1,87 @@
+// The runtime's settings: one table of options (name, unit-last, range, help), read from
+// CAF's config system (INI file, then command line) and validated strictly — CAF 0.17
+// keeps a mistyped value silently, so every option under "sagaforge." is type- and
+// range-checked here and unknown keys are refused. docs/configuration.md lists them all.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "caf/actor_system_config.hpp"
+#include "caf/expected.hpp"
+
+#include "runtime/store.hpp"
+
+namespace sagaforge {
+
+struct runtime_settings {
+  // -- node and store --
+  std::string data_dir = "data";
+  std::string durability_name = "fsync";
+  int64_t map_size_mb = 16384;
+  int64_t shard_count = 64;
+  // -- group commit --
+  int64_t commit_max_batch_steps = 4096;
+  int64_t commit_max_delay_us = 0;
+  int64_t commit_max_queue_steps = 65536;
+  // -- entities --
+  int64_t snapshot_every_records = 0;  // 0: each entity type's own interval
+  int64_t idle_timeout_ms = 120000;
+  int64_t max_active_entities = 200000;
+  int64_t sweep_interval_ms = 1000;
+  // -- durable mailbox --
+  int64_t channel_window = 64;
+  int64_t outbox_max = 4096;
+  int64_t parked_max = 4096;
+  int64_t holdback_max = 256;
+  int64_t retry_initial_backoff_ms = 200;
+  int64_t retry_max_backoff_ms = 30000;
+  int64_t retry_max_attempts = 25;
+  int64_t retry_max_age_ms = 3600000;
+  int64_t dedup_retention_ms = 7200000;
+  // -- supervision --
+  int64_t max_restarts = 3;
+  int64_t restart_window_ms = 60000;
+  // -- limits --
+  int64_t max_events_per_step = 256;
+  int64_t max_sends_per_step = 1024;
+  int64_t max_payload_bytes = 1048576;
+  // -- logging --
+  std::string log_level = "info";
+
+  durability mode() const;
+};
+
+/// One row of the option table.
+struct option_spec {
+  const char* section;  // "store" -> "sagaforge.store.<name>"
+  const char* name;
+  const char* help;
+  int64_t min;
+  int64_t max;
+  int64_t runtime_settings::*int_field;
+  std::string runtime_settings::*str_field;
+};
+
+const std::vector<option_spec>& runtime_options();
+
+/// Declares every option with CAF (so --sagaforge.x.y=... works and --help lists it).
+void add_runtime_options(caf::config_option_set& opts);
+
+/// The actor system config of a sagaforge process: the runtime's options declared, and
+/// the scheduler set explicitly (CAF 0.17's default of 4 stealing workers is 10-15x slower
+/// on this kind of fan-out with 2 cores; docs/performance.md has the measurement).
+class runtime_system_config : public caf::actor_system_config {
+public:
+  runtime_system_config();
+
+  caf::config_option_set& options() {
+    return custom_options_;
+  }
+};
+
+/// Reads and validates; the error names the option, the bad value and the valid range.
+caf::expected<runtime_settings> load_runtime_settings(const caf::actor_system_config& cfg);
+
+} // namespace sagaforge

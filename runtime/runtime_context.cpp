@@ -1,0 +1,58 @@
+// Node services shared by the entity actors.
+#include "runtime/runtime_context.hpp"
+
+#include <chrono>
+
+#include "caf/actor_clock.hpp"
+#include "caf/send.hpp"
+
+#include "runtime/messages.hpp"
+
+namespace sagaforge {
+
+runtime_context::runtime_context(caf::actor_system& sys, runtime_settings cfg, store_ptr st,
+                                 commit_pipeline::options commit_opts)
+  : sys_(sys), cfg_(std::move(cfg)), store_(std::move(st)),
+    log_seq_(new std::atomic<uint64_t>[static_cast<size_t>(cfg_.shard_count)]) {
+  for (int64_t i = 0; i < cfg_.shard_count; ++i)
+    log_seq_[i].store(0);
+  pipeline_ = std::make_unique<commit_pipeline>(store_, commit_opts);
+  using namespace std::chrono;
+  auto wall = duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+  auto mono = duration_cast<milliseconds>(sys_.clock().now().time_since_epoch()).count();
+  clock_base_ms_ = wall - mono;
+}
+
+void runtime_context::register_type(entity_logic_ptr logic) {
+  auto name = logic->type_name();
+  types_[name] = std::move(logic);
+}
+
+const entity_logic* runtime_context::logic_for(std::string_view type) const {
+  auto i = types_.find(std::string{type});
+  return i == types_.end() ? nullptr : i->second.get();
+}
+
+int64_t runtime_context::now_ms() const {
+  using namespace std::chrono;
+  return clock_base_ms_
+         + duration_cast<milliseconds>(sys_.clock().now().time_since_epoch()).count();
+}
+
+uint32_t runtime_context::snapshot_every(const entity_logic& logic) const {
+  return cfg_.snapshot_every_records > 0 ? static_cast<uint32_t>(cfg_.snapshot_every_records)
+                                         : logic.snapshot_every();
+}
+
+} // namespace sagaforge
+
+namespace sagaforge {
+
+void runtime_context::schedule_wake(const std::string& ref, int64_t at_ms) {
+  if (!waker_)
+    return;
+  auto delay = std::max<int64_t>(0, at_ms - now_ms());
+  caf::delayed_anon_send(waker_, std::chrono::milliseconds{delay}, wake_atom::value, ref);
+}
+
+} // namespace sagaforge

@@ -1,0 +1,104 @@
+// The node services every entity actor of one node shares: settings, store, group-commit
+// pipeline, directory (routing seam), the registered entity types, the runtime clock and
+// the node's counters. Owned by node_runtime; outlives every entity actor.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "caf/actor_system.hpp"
+#include "caf/message.hpp"
+
+#include "runtime/commit_pipeline.hpp"
+#include "runtime/directory.hpp"
+#include "runtime/entity_logic.hpp"
+#include "runtime/runtime_config.hpp"
+#include "runtime/store.hpp"
+
+namespace sagaforge {
+
+/// Counters the console and /metrics read; relaxed atomics, written from any actor.
+struct runtime_counters {
+  std::atomic<uint64_t> steps{0};
+  std::atomic<uint64_t> duplicates{0};
+  std::atomic<uint64_t> resends{0};
+  std::atomic<uint64_t> dead_letters{0};
+  std::atomic<uint64_t> crashes{0};
+  std::atomic<uint64_t> invalid_envelopes{0};
+  std::atomic<uint64_t> dropped_busy{0};
+  std::atomic<uint64_t> activations{0};
+  std::atomic<uint64_t> passivations{0};
+  std::atomic<uint64_t> recovery_failures{0};
+  std::atomic<uint64_t> outbox_entries{0};  // current, across entities
+};
+
+/// Routes a message to an entity ref. The single-node router resolves through the
+/// directory; the cluster layer replaces the resolution, not the callers.
+class router {
+public:
+  virtual ~router() = default;
+  /// `activate`: spawn the receiver if needed (deliveries yes, acks no).
+  virtual bool route(const std::string& to, const caf::message& msg, bool activate) = 0;
+};
+
+class runtime_context {
+public:
+  runtime_context(caf::actor_system& sys, runtime_settings cfg, store_ptr st,
+                  commit_pipeline::options commit_opts);
+
+  caf::actor_system& system() { return sys_; }
+  const runtime_settings& settings() const { return cfg_; }
+  store& backing_store() { return *store_; }
+  commit_pipeline& pipeline() { return *pipeline_; }
+  directory& dir() { return *dir_; }
+  void set_directory(std::unique_ptr<directory> d) { dir_ = std::move(d); }
+  runtime_counters& counters() { return counters_; }
+
+  void set_router(std::unique_ptr<router> r) { router_ = std::move(r); }
+  bool route(const std::string& to, const caf::message& msg, bool activate) {
+    return router_->route(to, msg, activate);
+  }
+
+  void register_type(entity_logic_ptr logic);
+  const entity_logic* logic_for(std::string_view type) const;
+
+  /// Runtime clock, ms since the epoch: a wall-clock base plus CAF's actor clock, so the
+  /// test coordinator's advance_time moves it and durable due times survive restarts.
+  int64_t now_ms() const;
+  void set_clock_base_ms(int64_t base) { clock_base_ms_ = base; }
+
+  uint32_t shard_count() const { return static_cast<uint32_t>(cfg_.shard_count); }
+
+  /// Next log seq of a shard (seeded at start-up from the store's last key).
+  uint64_t next_log_seq(uint32_t shard) { return log_seq_[shard].fetch_add(1) + 1; }
+  void seed_log_seq(uint32_t shard, uint64_t last) { log_seq_[shard].store(last); }
+
+  uint64_t next_dead_letter_id() { return dead_letter_id_.fetch_add(1) + 1; }
+  void seed_dead_letter_id(uint64_t last) { dead_letter_id_.store(last); }
+
+  uint32_t snapshot_every(const entity_logic& logic) const;
+
+  /// Re-activates `ref` at `at_ms` (a passivated entity's next timer).
+  void schedule_wake(const std::string& ref, int64_t at_ms);
+  void set_waker(caf::actor waker) { waker_ = std::move(waker); }
+
+private:
+  caf::actor_system& sys_;
+  runtime_settings cfg_;
+  store_ptr store_;
+  std::unique_ptr<commit_pipeline> pipeline_;
+  std::unique_ptr<directory> dir_;
+  std::unique_ptr<router> router_;
+  std::unordered_map<std::string, entity_logic_ptr> types_;
+  runtime_counters counters_;
+  int64_t clock_base_ms_ = 0;
+  std::unique_ptr<std::atomic<uint64_t>[]> log_seq_;
+  std::atomic<uint64_t> dead_letter_id_{0};
+  caf::actor waker_;
+};
+
+} // namespace sagaforge
