@@ -161,7 +161,7 @@ void entity_core::on_ack(const std::string& bytes) {
     df.set_receiver(e->env.receiver());
     df.set_type(e->env.type());
     df.set_payload(e->env.payload());
-    df.set_reason("poison");
+    df.set_reason(ack.error().rfind("poison", 0) == 0 ? "poison" : "undeliverable");
     df.set_last_error(ack.error());
     df.set_attempts(e->attempts);
     internal_input in;

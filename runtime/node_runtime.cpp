@@ -267,8 +267,7 @@ caf::expected<std::vector<DeadLetter>> node_runtime::dead_letters(uint64_t from_
   return out;
 }
 
-caf::expected<Ack> node_runtime::replay_dead_letter(uint64_t id,
-                                                    std::chrono::milliseconds timeout) {
+caf::error node_runtime::replay_dead_letter(uint64_t id) {
   auto raw = store_->get(table::dead_letters, id_key(id));
   if (!raw)
     return raw.error();
@@ -278,14 +277,17 @@ caf::expected<Ack> node_runtime::replay_dead_letter(uint64_t id,
   if (!dl.ParseFromString(**raw))
     return make_runtime_error(runtime_errc::corrupt_record, "dead letter " + std::to_string(id));
   auto& env = dl.envelope();
-  auto ack = ask_raw(env.receiver(), typed_bytes{env.type(), env.payload()}, timeout,
-                     env.correlation_id());
+  if (auto err = validate_ref(env.receiver()))
+    return err;
+  caf::anon_send(client_, send_atom::value, env.receiver(), env.type(), env.payload(),
+                 env.correlation_id());
   dl.set_replayed(true);
   // Marking is bookkeeping outside any entity's step: a direct store write is fine here.
   if (auto err = store_->write({mutation{table::dead_letters, id_key(id),
                                          dl.SerializeAsString(), false}}))
     spdlog::warn("could not mark dead letter {} replayed: {}", id, describe(err));
-  return ack;
+  spdlog::info("dead letter {} replayed to {}", id, env.receiver());
+  return {};
 }
 
 void node_runtime::sweep() {

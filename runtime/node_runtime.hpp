@@ -72,9 +72,9 @@ public:
   caf::expected<std::vector<DeadLetter>> dead_letters(uint64_t from_id = 0, size_t limit = 1000);
 
   /// Sends a dead letter's message again to its receiver, as a new message from the
-  /// node's replay client; marks the record replayed.
-  caf::expected<Ack> replay_dead_letter(uint64_t id,
-                                        std::chrono::milliseconds timeout = std::chrono::seconds{10});
+  /// node's client (reliable: resent until acked), and marks the record replayed.
+  /// Does not wait for the outcome; the receiver's state or a new dead letter tells it.
+  caf::error replay_dead_letter(uint64_t id);
 
   /// Asks idle entities (and the least recently used above the cap) to passivate.
   void sweep();

@@ -93,11 +93,18 @@ const std::vector<option_spec>& runtime_options() {
 }
 
 void add_runtime_options(caf::config_option_set& target) {
+  // config_option_adder keeps a view of the category: it must outlive the option set.
+  static const std::map<std::string, std::string> categories = [] {
+    std::map<std::string, std::string> m;
+    for (auto& o : runtime_options())
+      m.emplace(o.section, std::string{"sagaforge."} + o.section);
+    return m;
+  }();
   std::map<std::string, std::vector<const option_spec*>> by_section;
   for (auto& o : runtime_options())
     by_section[o.section].push_back(&o);
   for (auto& [section, opts] : by_section) {
-    caf::config_option_adder adder{target, "sagaforge." + section};
+    caf::config_option_adder adder{target, categories.at(section)};
     for (auto* o : opts) {
       if (o->int_field)
         adder.add<int64_t>(o->name, o->help);

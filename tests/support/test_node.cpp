@@ -52,7 +52,20 @@ test_node::test_node(store_ptr st, std::vector<entity_logic_ptr> types, runtime_
   run();
 }
 
+namespace {
+
+/// After a crash nothing leaves the node: sends, acks and replies are dropped.
+class severed_router : public router {
+public:
+  bool route(const std::string&, const caf::message&, bool) override {
+    return false;
+  }
+};
+
+} // namespace
+
 test_node::~test_node() {
+  rt_->context().set_router(std::make_unique<severed_router>());
   rt_->shutdown();
   caf::anon_send_exit(collector_, caf::exit_reason::user_shutdown);
   run();

@@ -26,6 +26,8 @@ class test_node {
 public:
   test_node(store_ptr st, std::vector<entity_logic_ptr> types,
             runtime_settings settings = test_settings(), int64_t start_ms = 1'000'000'000);
+  /// A crash: routing is severed first, so steps whose commits were not yet followed by
+  /// their sends, acks and replies never send them; the store keeps what was committed.
   ~test_node();
 
   /// Runs messages (not timers) until nothing is left.
