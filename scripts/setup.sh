@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs the Debian packages sagaforge needs (only those missing) and builds it.
+# Usage: scripts/setup.sh [build-dir] [extra cmake args...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(cmake g++ make pkg-config libcaf-dev libprotobuf-dev protobuf-compiler liblmdb-dev
+          libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev libssl-dev)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  as_root=()
+  [ "$(id -u)" -eq 0 ] || as_root=(sudo)
+  "${as_root[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+build_dir=${1:-build}
+shift || true
+cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}" "$@" >/dev/null
+echo "setup: building in $build_dir"
+cmake --build "$build_dir" -j"$(nproc)" 2>&1 | grep -E "error|warning|Built target sagaforge-node" || true
+# grep hides progress lines; fail loudly if the build did not complete.
+cmake --build "$build_dir" -j"$(nproc)" >/dev/null

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Sets everything up and runs every test: the normal build, then an ASan+UBSan build of the
+# same suites (skip it with SKIP_SANITIZERS=1 for a quick local run).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh build
+echo "test: ctest (RelWithDebInfo)"
+ctest --test-dir build --output-on-failure -j2 --timeout 600
+if [ "${SKIP_SANITIZERS:-0}" != 1 ]; then
+  scripts/setup.sh build-asan -DSAGAFORGE_SANITIZE=ON
+  echo "test: ctest (ASan + UBSan)"
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    SAGAFORGE_SANITIZED=1 ctest --test-dir build-asan --output-on-failure -j2 --timeout 900
+fi
