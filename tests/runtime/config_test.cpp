@@ -3,6 +3,7 @@
 #define CAF_SUITE runtime.config
 #include "caf/test/unit_test.hpp"
 
+#include <fstream>
 #include <sstream>
 
 #include "runtime/errors.hpp"
@@ -68,4 +69,16 @@ CAF_TEST(a bad durability name is refused) {
 CAF_TEST(a retention shorter than the resend horizon is refused) {
   auto e = error_of("[sagaforge.retry]\nmax-age-ms=1000\ndedup-retention-ms=1000\n");
   CAF_CHECK_NOT_EQUAL(e.find("dedup-retention-ms"), std::string::npos);
+}
+
+CAF_TEST(every option is documented in docs/configuration.md) {
+  std::ifstream in{SAGAFORGE_SOURCE_DIR "/docs/configuration.md"};
+  CAF_REQUIRE(in.good());
+  std::stringstream buf;
+  buf << in.rdbuf();
+  for (auto& o : runtime_options()) {
+    auto name = std::string{"`sagaforge."} + o.section + "." + o.name + "`";
+    if (buf.str().find(name) == std::string::npos)
+      CAF_FAIL("docs/configuration.md does not document " << name);
+  }
 }
