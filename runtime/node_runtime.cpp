@@ -290,6 +290,34 @@ caf::error node_runtime::replay_dead_letter(uint64_t id) {
   return {};
 }
 
+caf::error node_runtime::for_each_event(const std::string& type, const event_visitor& f) {
+  auto prefix = type + "/";
+  caf::error failure;
+  auto err = store_->scan(table::log, {}, [&](std::string_view key, std::string_view value) {
+    auto hdr = decode_log_header(value);
+    if (!hdr) {
+      failure = hdr.error();
+      return false;
+    }
+    if (hdr->ref.substr(0, prefix.size()) != prefix)
+      return true;
+    auto where = "log record " + std::to_string(log_key_shard(key)) + ":"
+                 + std::to_string(log_key_seq(key));
+    auto rec = decode_step_record(hdr->body, where);
+    if (!rec) {
+      failure = rec.error();
+      return false;
+    }
+    std::string ref{hdr->ref};
+    auto seq = rec->first_event_seq();
+    for (auto& ev : rec->events())
+      if (!f(ref, seq++, ev, rec->at_ms()))
+        return false;
+    return true;
+  });
+  return err ? err : failure;
+}
+
 void node_runtime::sweep() {
   auto& cfg = ctx_->settings();
   auto now = ctx_->now_ms();

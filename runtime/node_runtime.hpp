@@ -7,6 +7,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -75,6 +76,13 @@ public:
   /// node's client (reliable: resent until acked), and marks the record replayed.
   /// Does not wait for the outcome; the receiver's state or a new dead letter tells it.
   caf::error replay_dead_letter(uint64_t id);
+
+  /// Visits every journaled event of entities of `type` in log order (projections are
+  /// rebuilt from this). The callback gets the ref, the event's journal seq, its bytes and
+  /// the step time; return false to stop. Corrupt records are reported, not skipped silently.
+  using event_visitor = std::function<bool(const std::string& ref, uint64_t event_seq,
+                                           const std::string& event_bytes, int64_t at_ms)>;
+  caf::error for_each_event(const std::string& type, const event_visitor& f);
 
   /// Asks idle entities (and the least recently used above the cap) to passivate.
   void sweep();
