@@ -48,6 +48,9 @@ caf::behavior client_behavior(caf::stateful_actor<client_state>* self, runtime_c
         const std::string& correlation) -> caf::result<std::string> {
       if (auto err = validate_ref(to); err || is_client_ref(to))
         return err ? err : make_runtime_error(runtime_errc::invalid_ref, "cannot send to a client");
+      if (type.empty() || type.size() > 256)
+        return make_runtime_error(runtime_errc::invalid_envelope,
+                                  "a message type name of 1 to 256 characters is required");
       if (static_cast<int64_t>(payload.size()) > rt->settings().max_payload_bytes)
         return make_runtime_error(runtime_errc::too_large,
                                   "payload of " + std::to_string(payload.size()) + " bytes");
@@ -89,7 +92,18 @@ caf::behavior client_behavior(caf::stateful_actor<client_state>* self, runtime_c
       auto& st = self->state;
       st.tick_armed = false;
       auto now = rt->now_ms();
-      for (auto& [key, p] : st.pending) {
+      for (auto i = st.pending.begin(); i != st.pending.end();) {
+        auto& p = i->second;
+        if (static_cast<int64_t>(p.env.attempt()) >= rt->settings().retry_max_attempts
+            || now - p.env.created_at_ms() >= rt->settings().retry_max_age_ms) {
+          p.promise.deliver(make_runtime_error(runtime_errc::dead_lettered,
+                                               "no ack from " + i->first.first + " after "
+                                                 + std::to_string(p.env.attempt()) + " sends"));
+          i = st.pending.erase(i);
+          continue;
+        }
+        auto& key = i->first;
+        ++i;
         if (p.next_attempt_ms > now)
           continue;
         p.env.set_attempt(p.env.attempt() + 1);
@@ -108,8 +122,10 @@ caf::behavior client_behavior(caf::stateful_actor<client_state>* self, runtime_c
 } // namespace
 
 caf::actor spawn_client(runtime_context& rt, const std::string& name, size_t max_in_flight) {
+  // Unique per process start: the clock in ms plus randomness, so a restarted client never
+  // reuses channel seqs a receiver still remembers.
   std::random_device rd;
-  auto incarnation = std::to_string(rd() % 1000000000u);
+  auto incarnation = std::to_string(rt.now_ms()) + "." + std::to_string(rd() % 1000000u);
   return rt.system().spawn(client_behavior, &rt, "client/" + name + "-" + incarnation,
                            max_in_flight);
 }

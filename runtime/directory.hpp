@@ -25,6 +25,10 @@ struct active_entry {
   caf::actor handle;
   std::atomic<int64_t> last_active_ms{0};
   std::atomic<bool> pinned{false};  // has work in flight: not a passivation candidate
+  /// Newest log record of this entity known durable (the index value handed on at
+  /// retirement). Starts at what the entity was activated with, so a broken entity that
+  /// could not replay its journal never hands on a shorter end.
+  std::atomic<uint64_t> durable_log_seq{0};
 };
 
 using active_entry_ptr = std::shared_ptr<active_entry>;

@@ -23,6 +23,11 @@ struct entity_actor_state {
 
 caf::behavior entity_behavior(caf::stateful_actor<entity_actor_state>* self, runtime_context* rt,
                               std::string ref, uint64_t last_log_seq, active_entry_ptr entry) {
+  // An abnormal exit (an exception escaping a handler) must not leave a dead mailbox in
+  // the directory; normal exits have retired already, so this is a no-op for them.
+  self->attach_functor([rt, ref, addr = self->address(), entry] {
+    rt->dir().retire(ref, addr, entry->durable_log_seq.load());
+  });
   self->state.core = std::make_unique<entity_core>(self, *rt, std::move(ref), last_log_seq,
                                                    std::move(entry));
   auto* c = self->state.core.get();
@@ -53,6 +58,20 @@ entity_core::entity_core(caf::event_based_actor* self, runtime_context& rt, std:
   : self_(self), rt_(rt), ref_(std::move(ref)), shard_(shard_of(ref_, rt.shard_count())),
     entry_(std::move(entry)), rng_(static_cast<uint32_t>(stable_hash(ref_))) {
   img_.last_log_seq = last_log_seq;
+  entry_->durable_log_seq.store(last_log_seq);
+}
+
+caf::error entity_core::recover_in_place() {
+  auto last = std::max(img_.last_log_seq, entry_->durable_log_seq.load());
+  try {
+    return recover_entity(rt_.backing_store(), *logic_, ref_, shard_, last,
+                          rt_.unattributable_until(shard_), img_);
+  } catch (const std::exception& e) {
+    return make_runtime_error(runtime_errc::corrupt_record,
+                              std::string{"apply threw during recovery: "} + e.what());
+  } catch (...) {
+    return make_runtime_error(runtime_errc::corrupt_record, "apply threw during recovery");
+  }
 }
 
 void entity_core::start() {
@@ -64,8 +83,7 @@ void entity_core::start() {
     return;
   }
   snapshot_every_ = rt_.snapshot_every(*logic_);
-  auto last = img_.last_log_seq;
-  if (auto err = recover_entity(rt_.backing_store(), *logic_, ref_, shard_, last, img_)) {
+  if (auto err = recover_in_place()) {
     break_down(describe(err));
     return;
   }
@@ -89,7 +107,7 @@ void entity_core::on_deliver(std::string bytes) {
           a.set_receiver(ref_);
           a.set_channel_seq(env.channel_seq());
           a.set_failed(true);
-          a.set_error(broken_reason_);
+          a.set_error("undeliverable: " + broken_reason_);
           send_ack(env.sender(), a);
         }
       }
@@ -117,7 +135,13 @@ void entity_core::on_committed(uint64_t token) {
   if (pending_head_ == pending_.size()) {
     pending_.clear();
     pending_head_ = 0;
+  } else if (pending_head_ >= 64 && pending_head_ * 2 >= pending_.size()) {
+    // A hot entity may never see an empty pipeline: compact instead of growing forever.
+    pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(pending_head_));
+    pending_head_ = 0;
   }
+  if (pc.log_seq > entry_->durable_log_seq.load())
+    entry_->durable_log_seq.store(pc.log_seq);
   std::vector<std::string> receivers;
   for (auto& [to, seq] : pc.sends) {
     if (auto* e = img_.mailbox.find(to, seq)) {
@@ -158,7 +182,7 @@ void entity_core::on_commit_failed(uint64_t) {
   if (mode_ == entity_mode::retired)
     return;
   mode_ = entity_mode::retired;
-  rt_.dir().retire(ref_, self_->address(), 0);
+  rt_.dir().retire(ref_, self_->address(), entry_->durable_log_seq.load());
   self_->quit(make_runtime_error(runtime_errc::store_failed, "group commit failed"));
 }
 
@@ -168,7 +192,7 @@ void entity_core::on_passivate(bool final_marker) {
     return;
   }
   if (mode_ == entity_mode::broken) {
-    if (rt_.dir().retire(ref_, self_->address(), img_.last_log_seq)) {
+    if (rt_.dir().retire(ref_, self_->address(), entry_->durable_log_seq.load())) {
       mode_ = entity_mode::retired;
       self_->send(self_, passivate_atom::value, true);
     }
@@ -178,25 +202,29 @@ void entity_core::on_passivate(bool final_marker) {
       || img_.mailbox.outbox_size() > 0 || !parked_.empty() || !holdback_.empty())
     return;  // busy: the sweeper asks again later
   mode_ = entity_mode::passivating;
-  if (img_.records_since_snapshot == 0) {
+  if (img_.records_since_snapshot == 0 && acked_unrecorded_.empty()) {
     finish_passivation();
     return;
   }
+  // The snapshot holds the live outbox, so it also makes the unrecorded acks durable.
   post_commit pc;
   pc.final_snapshot = true;
   std::vector<mutation> muts;
   muts.push_back(snapshot_mutation());
+  acked_unrecorded_.clear();
   submit(std::move(muts), std::move(pc));
 }
 
 void entity_core::finish_passivation() {
   if (!parked_.empty()) {  // work arrived meanwhile: stay
     mode_ = entity_mode::running;
+    arm_timers();  // a firing that came during passivation was dropped
     drain_parked();
     return;
   }
-  if (!rt_.dir().retire(ref_, self_->address(), img_.last_log_seq)) {
+  if (!rt_.dir().retire(ref_, self_->address(), entry_->durable_log_seq.load())) {
     mode_ = entity_mode::running;
+    arm_timers();
     return;
   }
   mode_ = entity_mode::retired;

@@ -22,6 +22,7 @@ namespace sagaforge {
 /// What a step does once its commit is durable.
 struct post_commit {
   uint64_t token = 0;
+  uint64_t log_seq = 0;        // the step's log record (0 for a snapshot-only commit)
   std::string ack_to;          // inbound sender to ack ("" = none)
   Ack ack;
   std::vector<std::pair<std::string, uint64_t>> sends;  // (receiver, seq) now sendable
@@ -69,7 +70,7 @@ private:
   bool run_step(const inbound& in, const Envelope* src, const internal_input* internal,
                 const std::string& crash_key);
   void consume_as_poison(const Envelope* src, const internal_input* internal,
-                         const std::string& error);
+                         const std::string& error, const std::string& reason = "poison");
   void commit(StepRecord& rec, post_commit pc);
   void submit(std::vector<mutation> muts, post_commit pc);
   mutation snapshot_mutation();
@@ -79,6 +80,9 @@ private:
   void run_internal(const internal_input& in);
   void finish_passivation();
   void update_pinned();
+  void maybe_drain_parked();
+  bool is_poison(const std::string& key);
+  caf::error recover_in_place();
   void add_send(StepRecord& rec, post_commit& pc, const std::string& to, std::string type,
                 std::string payload, const std::string& correlation, const std::string& cause,
                 bool wants_reply);
@@ -119,8 +123,12 @@ private:
   std::vector<mutation> extra_muts_;  // dead letters riding on the next commit
   std::vector<std::string> parked_;
   std::unordered_map<std::string, std::map<uint64_t, std::string>> holdback_;
-  std::unordered_map<std::string, std::pair<uint32_t, int64_t>> crashes_;
-  std::string last_crash_error_;
+  struct crash_record {
+    uint32_t count = 0;
+    int64_t since_ms = 0;
+    std::string error;
+  };
+  std::unordered_map<std::string, crash_record> crashes_;
   int64_t resend_armed_at_ = 0;
   std::minstd_rand rng_;
 };

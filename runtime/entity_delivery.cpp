@@ -27,11 +27,15 @@ int64_t entity_core::backoff_ms(uint32_t attempts) {
 }
 
 void entity_core::pump(const std::string& receiver) {
+  if (mode_ != entity_mode::running)
+    return;  // after a restart, resume_after_recovery pumps every channel
   auto* ch = img_.mailbox.channel(receiver);
   if (!ch)
     return;
   int64_t in_flight = 0;
   auto window = rt_.settings().channel_window;
+  auto now = rt_.now_ms();
+  std::vector<outbox_entry> too_old;
   for (auto& [seq, e] : *ch) {
     if (!e.committed)
       break;  // later seqs committed later
@@ -39,11 +43,25 @@ void entity_core::pump(const std::string& receiver) {
       ++in_flight;
       continue;
     }
+    if (now - e.env.created_at_ms() >= rt_.settings().retry_max_age_ms) {
+      too_old.push_back(e);  // never (re)send past max age: de-dup records may be gone
+      continue;
+    }
     if (in_flight >= window)
       break;
     send_entry(e);
     ++in_flight;
   }
+  for (auto& e : too_old)
+    dead_letter_at_sender(std::move(e), "max_age");
+  if (!too_old.empty())
+    pump(receiver);
+}
+
+void entity_core::maybe_drain_parked() {
+  if (mode_ == entity_mode::running && !parked_.empty()
+      && static_cast<int64_t>(img_.mailbox.outbox_size()) < rt_.settings().outbox_max / 2 + 1)
+    drain_parked();
 }
 
 void entity_core::send_entry(outbox_entry& e) {
@@ -91,10 +109,19 @@ void entity_core::on_resend_tick() {
       next = std::min(next, e.next_attempt_ms);
     }
   }
-  for (auto& [e, reason] : expired)
+  std::vector<std::string> receivers;
+  for (auto& [e, reason] : expired) {
+    if (mode_ != entity_mode::running)
+      break;  // a crash handling a failure: the rest are found again after the restart
+    receivers.push_back(e.env.receiver());
     dead_letter_at_sender(std::move(e), reason);
+  }
+  for (auto& r : receivers)
+    pump(r);  // entries waiting behind the window may go now
   if (next != std::numeric_limits<int64_t>::max() && img_.mailbox.outbox_size() > 0)
     arm_resend(std::max(next, now + 1));
+  maybe_drain_parked();
+  update_pinned();
 }
 
 mutation entity_core::dead_letter_mutation(const Envelope& env, const std::string& reason,
@@ -161,7 +188,9 @@ void entity_core::on_ack(const std::string& bytes) {
     df.set_receiver(e->env.receiver());
     df.set_type(e->env.type());
     df.set_payload(e->env.payload());
-    df.set_reason(ack.error().rfind("poison", 0) == 0 ? "poison" : "undeliverable");
+    auto colon = ack.error().find(':');
+    auto reason = colon == std::string::npos ? std::string{} : ack.error().substr(0, colon);
+    df.set_reason(reason == "poison" || reason == "invalid" ? reason : "undeliverable");
     df.set_last_error(ack.error());
     df.set_attempts(e->attempts);
     internal_input in;
@@ -173,9 +202,7 @@ void entity_core::on_ack(const std::string& bytes) {
     run_internal(in);
   }
   pump(ack.receiver());
-  if (mode_ == entity_mode::running && !parked_.empty()
-      && static_cast<int64_t>(img_.mailbox.outbox_size()) < rt_.settings().outbox_max / 2 + 1)
-    drain_parked();
+  maybe_drain_parked();
   update_pinned();
 }
 
@@ -222,14 +249,11 @@ void entity_core::on_timer(const std::string& name, int64_t due_ms) {
 }
 
 void entity_core::run_internal(const internal_input& in) {
-  if (auto c = crashes_.find(in.key); c != crashes_.end()) {
-    auto& [count, since] = c->second;
-    if (static_cast<int64_t>(count) >= rt_.settings().max_restarts
-        && rt_.now_ms() - since <= rt_.settings().restart_window_ms) {
-      consume_as_poison(nullptr, &in, last_crash_error_);
-      crashes_.erase(c);
-      return;
-    }
+  if (is_poison(in.key)) {
+    auto error = crashes_[in.key].error;
+    crashes_.erase(in.key);
+    consume_as_poison(nullptr, &in, error);
+    return;
   }
   inbound ib{in.type, in.payload, "", in.key, in.correlation_id, false};
   run_step(ib, nullptr, &in, in.key);

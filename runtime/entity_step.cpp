@@ -15,16 +15,23 @@ namespace sagaforge {
 
 namespace {
 
-/// Checks what a client or a peer sent before anything else looks at it.
-std::string check_envelope(const Envelope& env, const std::string& self, int64_t max_payload) {
+/// Why an envelope cannot be attributed to one of our channels ("" when it can). Such an
+/// envelope is dropped: there is no channel to consume it on and no one to answer.
+std::string unattributable(const Envelope& env, const std::string& self) {
   if (env.receiver() != self)
     return "addressed to '" + env.receiver() + "'";
   if (auto err = validate_ref(env.sender()))
     return "bad sender: " + describe(err);
   if (env.channel_seq() == 0)
     return "channel_seq is 0";
-  if (env.type().empty())
-    return "no payload type";
+  return {};
+}
+
+/// Why an attributable envelope's content is unacceptable ("" when it is fine). Such an
+/// envelope is consumed as failed, so its channel moves on and its sender is told.
+std::string invalid_content(const Envelope& env, int64_t max_payload) {
+  if (env.type().empty() || env.type().size() > 256)
+    return "no payload type, or a type name over 256 characters";
   if (static_cast<int64_t>(env.payload().size()) > max_payload)
     return "payload of " + std::to_string(env.payload().size()) + " bytes exceeds the limit";
   return {};
@@ -62,7 +69,7 @@ std::string entity_core::handle_envelope(std::string bytes) {
     spdlog::error("[{}] dropped an envelope that does not parse ({} bytes)", ref_, bytes.size());
     return {};
   }
-  if (auto what = check_envelope(env, ref_, rt_.settings().max_payload_bytes); !what.empty()) {
+  if (auto what = unattributable(env, ref_); !what.empty()) {
     rt_.counters().invalid_envelopes++;
     spdlog::error("[{}] dropped envelope '{}': {}", ref_, env.id(), what);
     return {};
@@ -85,12 +92,18 @@ std::string entity_core::handle_envelope(std::string bytes) {
     case inbound_verdict::process:
       break;
   }
+  if (auto what = invalid_content(env, rt_.settings().max_payload_bytes); !what.empty()) {
+    rt_.counters().invalid_envelopes++;
+    spdlog::error("[{}] refused envelope '{}': {}", ref_, env.id(), what);
+    consume_as_poison(&env, nullptr, what, "invalid");
+    return env.sender();
+  }
   process_envelope(env);
   return env.sender();
 }
 
 void entity_core::drain_holdback(const std::string& sender) {
-  while (mode_ == entity_mode::running) {
+  while (mode_ == entity_mode::running && !outbox_full()) {
     auto i = holdback_.find(sender);
     if (i == holdback_.end())
       return;
@@ -113,15 +126,18 @@ void entity_core::drain_holdback(const std::string& sender) {
   }
 }
 
+bool entity_core::is_poison(const std::string& key) {
+  auto c = crashes_.find(key);
+  return c != crashes_.end() && static_cast<int64_t>(c->second.count) >= rt_.settings().max_restarts
+         && rt_.now_ms() - c->second.since_ms <= rt_.settings().restart_window_ms;
+}
+
 void entity_core::process_envelope(const Envelope& env) {
-  if (auto c = crashes_.find(env.id()); c != crashes_.end()) {
-    auto& [count, since] = c->second;
-    if (static_cast<int64_t>(count) >= rt_.settings().max_restarts
-        && rt_.now_ms() - since <= rt_.settings().restart_window_ms) {
-      consume_as_poison(&env, nullptr, last_crash_error_);
-      crashes_.erase(c);
-      return;
-    }
+  if (is_poison(env.id())) {
+    auto error = crashes_[env.id()].error;
+    crashes_.erase(env.id());
+    consume_as_poison(&env, nullptr, error);
+    return;
   }
   inbound in{env.type(), env.payload(), env.sender(), env.id(), env.correlation_id(),
              env.wants_reply()};
@@ -131,17 +147,17 @@ void entity_core::process_envelope(const Envelope& env) {
 bool entity_core::crashed(const std::string& key, const std::string& what) {
   rt_.counters().crashes++;
   auto now = rt_.now_ms();
-  auto& [count, since] = crashes_[key];
-  if (count == 0 || now - since > rt_.settings().restart_window_ms) {
-    count = 0;
-    since = now;
+  auto& c = crashes_[key];
+  if (c.count == 0 || now - c.since_ms > rt_.settings().restart_window_ms) {
+    c.count = 0;
+    c.since_ms = now;
   }
-  ++count;
-  last_crash_error_ = what;
+  ++c.count;
+  c.error = what;
   extra_muts_.clear();  // dead letters of the failed step did not happen
   spdlog::error("[{}] crashed on '{}' ({} of {}): {}; restarting from the last committed "
                 "state",
-                ref_, key, count, rt_.settings().max_restarts, what);
+                ref_, key, c.count, rt_.settings().max_restarts, what);
   mode_ = entity_mode::restarting;
   return true;
 }
@@ -171,6 +187,8 @@ bool entity_core::run_step(const inbound& in, const Envelope* src, const interna
       restart_now();
     return false;
   }
+  if (!crashes_.empty())
+    crashes_.erase(crash_key);  // it went through this time
   StepRecord rec;
   rec.set_at_ms(env.now_ms);
   post_commit pc;
@@ -259,7 +277,7 @@ void entity_core::add_send(StepRecord& rec, post_commit& pc, const std::string& 
 }
 
 void entity_core::consume_as_poison(const Envelope* src, const internal_input* internal,
-                                    const std::string& error) {
+                                    const std::string& error, const std::string& reason) {
   StepRecord rec;
   rec.set_at_ms(rt_.now_ms());
   post_commit pc;
@@ -272,9 +290,10 @@ void entity_core::consume_as_poison(const Envelope* src, const internal_input* i
     pc.ack.set_receiver(ref_);
     pc.ack.set_channel_seq(src->channel_seq());
     pc.ack.set_failed(true);
-    pc.ack.set_error("poison: " + error);
-    extra_muts_.push_back(dead_letter_mutation(*src, "poison", error,
-                                               rt_.settings().max_restarts, "receiver"));
+    pc.ack.set_error(reason + ": " + error);
+    extra_muts_.push_back(dead_letter_mutation(*src, reason, error,
+                                               reason == "poison" ? rt_.settings().max_restarts : 1,
+                                               "receiver"));
   } else if (internal) {
     for (auto& id : internal->acked)
       rec.add_acked(id);
@@ -290,8 +309,8 @@ void entity_core::consume_as_poison(const Envelope* src, const internal_input* i
     extra_muts_.push_back(dead_letter_mutation(env, "poison", error,
                                                rt_.settings().max_restarts, "receiver"));
   }
-  spdlog::warn("[{}] dead-lettered poison input '{}' after {} crashes: {}", ref_,
-               src ? src->id() : internal->key, rt_.settings().max_restarts, error);
+  spdlog::warn("[{}] dead-lettered {} input '{}': {}", ref_, reason,
+               src ? src->id() : internal->key, error);
   commit(rec, std::move(pc));
 }
 
@@ -303,7 +322,8 @@ void entity_core::commit(StepRecord& rec, post_commit pc) {
   for (auto& [to, seq] : pc.sends)
     if (auto* e = img_.mailbox.find(to, seq))
       e->committed = false;  // not sendable before its commit
-  bool snapshot_due = snapshot_every_ > 0 && ++img_.records_since_snapshot >= snapshot_every_;
+  ++img_.records_since_snapshot;  // also with snapshots off: passivation needs to know
+  bool snapshot_due = snapshot_every_ > 0 && img_.records_since_snapshot >= snapshot_every_;
   if (snapshot_due)
     for (auto& gone : img_.mailbox.expire_channels(rec.at_ms(),
                                                    rt_.settings().dedup_retention_ms))
@@ -314,6 +334,7 @@ void entity_core::commit(StepRecord& rec, post_commit pc) {
   muts.push_back(mutation{table::log, log_key(shard_, seq),
                           encode_log_value(pending_flags(), ref_, rec), false});
   img_.last_log_seq = seq;
+  pc.log_seq = seq;
   if (snapshot_due)
     muts.push_back(snapshot_mutation());
   for (auto& m : extra_muts_)
@@ -349,8 +370,7 @@ void entity_core::submit(std::vector<mutation> muts, post_commit pc) {
 }
 
 void entity_core::restart_now() {
-  auto last = img_.last_log_seq;
-  if (auto err = recover_entity(rt_.backing_store(), *logic_, ref_, shard_, last, img_)) {
+  if (auto err = recover_in_place()) {
     break_down(describe(err));
     return;
   }

@@ -126,9 +126,10 @@ caf::error node_runtime::scan_store() {
     auto seq = log_key_seq(key);
     ctx.seed_log_seq(shard, seq);
     if (!hdr) {
-      spdlog::error("log record {}:{} is unreadable ({}); the entity it belongs to will refuse "
-                    "to recover",
-                    shard, seq, describe(hdr.error()));
+      spdlog::error("log record {}:{} is unreadable ({}); entities of shard {} whose journal "
+                    "reaches it will refuse to recover",
+                    shard, seq, describe(hdr.error()), shard);
+      ctx.mark_unattributable(shard, seq);
       return true;
     }
     auto& k = index[std::string{hdr->ref}];

@@ -33,9 +33,12 @@ caf::error load_snapshot(store& st, const entity_logic& logic, const std::string
                          entity_image& img);
 
 /// Phase 2. Replays the records of `ref` in shard `shard` after img.covered_log_seq up to
-/// `last_log_seq` (inclusive).
+/// `last_log_seq` (inclusive). `scan_until` extends the scan over records the start-up scan
+/// could not attribute, so an unreadable record that might be this entity's stops recovery
+/// instead of being skipped.
 caf::error replay_journal(store& st, const entity_logic& logic, const std::string& ref,
-                          uint32_t shard, uint64_t last_log_seq, entity_image& img);
+                          uint32_t shard, uint64_t last_log_seq, uint64_t scan_until,
+                          entity_image& img);
 
 /// Applies one decoded step record to an image (used live and by replay).
 caf::error apply_record(const entity_logic& logic, const StepRecord& rec, entity_image& img,
@@ -43,10 +46,11 @@ caf::error apply_record(const entity_logic& logic, const StepRecord& rec, entity
 
 /// Both phases.
 inline caf::error recover_entity(store& st, const entity_logic& logic, const std::string& ref,
-                                 uint32_t shard, uint64_t last_log_seq, entity_image& img) {
+                                 uint32_t shard, uint64_t last_log_seq, uint64_t scan_until,
+                                 entity_image& img) {
   if (auto err = load_snapshot(st, logic, ref, img))
     return err;
-  return replay_journal(st, logic, ref, shard, last_log_seq, img);
+  return replay_journal(st, logic, ref, shard, last_log_seq, scan_until, img);
 }
 
 } // namespace sagaforge

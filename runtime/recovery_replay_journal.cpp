@@ -30,13 +30,18 @@ caf::error apply_record(const entity_logic& logic, const StepRecord& rec, entity
 }
 
 caf::error replay_journal(store& st, const entity_logic& logic, const std::string& ref,
-                          uint32_t shard, uint64_t last_log_seq, entity_image& img) {
-  if (last_log_seq <= img.covered_log_seq)
+                          uint32_t shard, uint64_t last_log_seq, uint64_t scan_until,
+                          entity_image& img) {
+  // Only an entity with a known history can own an unreadable record; a new one cannot
+  // tell, and refusing every new entity of the shard would stop the shard.
+  bool known = last_log_seq > 0 || img.covered_log_seq > 0;
+  auto end = known ? std::max(last_log_seq, scan_until) : last_log_seq;
+  if (end <= img.covered_log_seq)
     return {};
   caf::error failure;
   auto from = log_key(shard, img.covered_log_seq + 1);
   auto scan_err = st.scan(table::log, from, [&](std::string_view key, std::string_view value) {
-    if (!is_log_key(key) || log_key_shard(key) != shard || log_key_seq(key) > last_log_seq)
+    if (!is_log_key(key) || log_key_shard(key) != shard || log_key_seq(key) > end)
       return false;
     auto hdr = decode_log_header(value);
     auto where = "log record " + std::to_string(shard) + ":" + std::to_string(log_key_seq(key));
@@ -66,7 +71,7 @@ caf::error replay_journal(store& st, const entity_logic& logic, const std::strin
     return scan_err;
   if (failure)
     return failure;
-  if (img.last_log_seq != last_log_seq)
+  if (img.last_log_seq < last_log_seq)
     return make_runtime_error(runtime_errc::corrupt_record,
                               "journal of " + ref + " ends at log seq "
                                 + std::to_string(img.last_log_seq) + " but the index says "

@@ -16,6 +16,7 @@ runtime_context::runtime_context(caf::actor_system& sys, runtime_settings cfg, s
     log_seq_(new std::atomic<uint64_t>[static_cast<size_t>(cfg_.shard_count)]) {
   for (int64_t i = 0; i < cfg_.shard_count; ++i)
     log_seq_[i].store(0);
+  unattributable_.assign(static_cast<size_t>(cfg_.shard_count), 0);
   pipeline_ = std::make_unique<commit_pipeline>(store_, commit_opts);
   using namespace std::chrono;
   auto wall = duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();

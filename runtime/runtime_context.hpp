@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "caf/actor_system.hpp"
 #include "caf/message.hpp"
@@ -77,6 +78,12 @@ public:
   uint64_t next_log_seq(uint32_t shard) { return log_seq_[shard].fetch_add(1) + 1; }
   void seed_log_seq(uint32_t shard, uint64_t last) { log_seq_[shard].store(last); }
 
+  /// Highest log seq of a shard whose record could not be attributed at start-up (0: none).
+  uint64_t unattributable_until(uint32_t shard) const { return unattributable_[shard]; }
+  void mark_unattributable(uint32_t shard, uint64_t seq) {
+    unattributable_[shard] = std::max(unattributable_[shard], seq);
+  }
+
   uint64_t next_dead_letter_id() { return dead_letter_id_.fetch_add(1) + 1; }
   void seed_dead_letter_id(uint64_t last) { dead_letter_id_.store(last); }
 
@@ -97,6 +104,7 @@ private:
   runtime_counters counters_;
   int64_t clock_base_ms_ = 0;
   std::unique_ptr<std::atomic<uint64_t>[]> log_seq_;
+  std::vector<uint64_t> unattributable_;  // written only during the start-up scan
   std::atomic<uint64_t> dead_letter_id_{0};
   caf::actor waker_;
 };
