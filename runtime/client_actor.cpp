@@ -35,7 +35,10 @@ caf::behavior client_behavior(caf::stateful_actor<client_state>* self, runtime_c
                               std::string ref, size_t max_in_flight) {
   self->state.ref = ref;
   rt->dir().register_client(ref, caf::actor_cast<caf::actor>(self));
-  self->attach_functor([rt, ref] { rt->dir().unregister_client(ref); });
+  self->attach_functor([dir = rt->dir_weak(), ref] {
+    if (auto d = dir.lock())
+      d->unregister_client(ref);
+  });
   auto arm = [=] {
     if (!self->state.tick_armed) {
       self->state.tick_armed = true;

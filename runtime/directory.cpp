@@ -16,6 +16,8 @@ directory::stripe& directory::stripe_of(const std::string& ref) {
 }
 
 caf::actor directory::activate_locked(stripe& s, const std::string& ref) {
+  if (closed_.load())
+    return {};
   uint64_t last = 0;
   if (auto i = s.last_log.find(ref); i != s.last_log.end()) {
     last = i->second;
@@ -119,6 +121,7 @@ size_t directory::known_count() const {
 }
 
 std::vector<caf::actor> directory::clear() {
+  closed_ = true;
   std::vector<caf::actor> out;
   for (auto& s : stripes_) {
     std::lock_guard<std::mutex> guard{s->mtx};

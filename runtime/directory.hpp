@@ -68,7 +68,8 @@ public:
   size_t active_count() const;
   size_t known_count() const;
 
-  /// Drops every handle (shutdown); actors still alive get an exit from the caller.
+  /// Drops every handle and refuses activations from now on (shutdown); the caller sends
+  /// the returned actors an exit.
   std::vector<caf::actor> clear();
 
 private:
@@ -86,6 +87,7 @@ private:
   std::vector<std::unique_ptr<stripe>> stripes_;
   spawn_fn spawn_;
   std::atomic<size_t> active_count_{0};
+  std::atomic<bool> closed_{false};
 };
 
 } // namespace sagaforge

@@ -25,8 +25,9 @@ caf::behavior entity_behavior(caf::stateful_actor<entity_actor_state>* self, run
                               std::string ref, uint64_t last_log_seq, active_entry_ptr entry) {
   // An abnormal exit (an exception escaping a handler) must not leave a dead mailbox in
   // the directory; normal exits have retired already, so this is a no-op for them.
-  self->attach_functor([rt, ref, addr = self->address(), entry] {
-    rt->dir().retire(ref, addr, entry->durable_log_seq.load());
+  self->attach_functor([dir = rt->dir_weak(), ref, addr = self->address(), entry] {
+    if (auto d = dir.lock())
+      d->retire(ref, addr, entry->durable_log_seq.load());
   });
   self->state.core = std::make_unique<entity_core>(self, *rt, std::move(ref), last_log_seq,
                                                    std::move(entry));

@@ -74,12 +74,13 @@ node_runtime::start(caf::actor_system& sys, options opts, std::vector<entity_log
   copts.max_delay_us = cfg.commit_max_delay_us;
   copts.max_queue_steps = static_cast<size_t>(cfg.commit_max_queue_steps);
   node->ctx_ = std::make_unique<runtime_context>(sys, cfg, node->store_, copts);
+  node->threaded_ = opts.threaded_commit;
   auto* ctx = node->ctx_.get();
   if (opts.clock_base_ms)
     ctx->set_clock_base_ms(*opts.clock_base_ms);
   for (auto& t : types)
     ctx->register_type(std::move(t));
-  ctx->set_directory(std::make_unique<directory>(
+  ctx->set_directory(std::make_shared<directory>(
     ctx->shard_count(), [ctx](const std::string& ref, uint64_t last, active_entry_ptr e) {
       return spawn_entity(*ctx, ref, last, std::move(e));
     }));
@@ -193,9 +194,20 @@ void node_runtime::shutdown() {
     caf::anon_send_exit(client_, caf::exit_reason::user_shutdown);
   if (waker_)
     caf::anon_send_exit(waker_, caf::exit_reason::user_shutdown);
-  for (auto& a : ctx_->dir().clear())
+  auto actors = ctx_->dir().clear();
+  for (auto& a : actors)
     caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   ctx_->pipeline().stop();
+  if (threaded_) {
+    // Entity actors reference this runtime: it must outlive every one of them. (With the
+    // deterministic test coordinator the caller runs the scheduler instead.)
+    caf::scoped_actor self{ctx_->system()};
+    for (auto& a : actors)
+      self->wait_for(a);
+    for (auto* a : {&client_, &sweeper_, &waker_})
+      if (*a)
+        self->wait_for(*a);
+  }
 }
 
 caf::expected<Ack> node_runtime::ask_raw(const std::string& to, const typed_bytes& msg,

@@ -101,6 +101,7 @@ private:
   caf::actor waker_;
   startup_report startup_;
   bool stopped_ = false;
+  bool threaded_ = true;
 };
 
 } // namespace sagaforge

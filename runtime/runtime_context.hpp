@@ -56,7 +56,9 @@ public:
   store& backing_store() { return *store_; }
   commit_pipeline& pipeline() { return *pipeline_; }
   directory& dir() { return *dir_; }
-  void set_directory(std::unique_ptr<directory> d) { dir_ = std::move(d); }
+  /// For exit hooks of actors that may outlive the runtime during shutdown.
+  std::weak_ptr<directory> dir_weak() { return dir_; }
+  void set_directory(std::shared_ptr<directory> d) { dir_ = std::move(d); }
   runtime_counters& counters() { return counters_; }
 
   void set_router(std::unique_ptr<router> r) { router_ = std::move(r); }
@@ -98,7 +100,7 @@ private:
   runtime_settings cfg_;
   store_ptr store_;
   std::unique_ptr<commit_pipeline> pipeline_;
-  std::unique_ptr<directory> dir_;
+  std::shared_ptr<directory> dir_;
   std::unique_ptr<router> router_;
   std::unordered_map<std::string, entity_logic_ptr> types_;
   runtime_counters counters_;
