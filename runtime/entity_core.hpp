@@ -86,7 +86,7 @@ private:
   void add_send(StepRecord& rec, post_commit& pc, const std::string& to, std::string type,
                 std::string payload, const std::string& correlation, const std::string& cause,
                 bool wants_reply);
-  bool crashed(const std::string& key, const std::string& what);
+  bool crashed(const std::string& key, const std::string& what, const std::string& correlation);
   void restart_now();
   void drain_parked();
   void park(std::string bytes);

@@ -143,8 +143,8 @@ void entity_core::dead_letter_at_sender(outbox_entry e, const std::string& reaso
   auto removed = img_.mailbox.remove(e.env.receiver(), e.env.channel_seq());
   if (!removed)
     return;
-  spdlog::warn("[{}] gave up delivering {} to {} after {} attempts ({}); dead-lettered",
-               ref_, e.env.id(), e.env.receiver(), e.attempts, reason);
+  spdlog::warn("[{}] ({}) gave up delivering {} to {} after {} attempts ({}); dead-lettered",
+               ref_, e.env.correlation_id(), e.env.id(), e.env.receiver(), e.attempts, reason);
   extra_muts_.push_back(dead_letter_mutation(e.env, reason, "no ack from the receiver",
                                              e.attempts, "sender"));
   DeliveryFailed df;

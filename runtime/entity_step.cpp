@@ -94,7 +94,8 @@ std::string entity_core::handle_envelope(std::string bytes) {
   }
   if (auto what = invalid_content(env, rt_.settings().max_payload_bytes); !what.empty()) {
     rt_.counters().invalid_envelopes++;
-    spdlog::error("[{}] refused envelope '{}': {}", ref_, env.id(), what);
+    spdlog::error("[{}] ({}) refused envelope '{}': {}", ref_, env.correlation_id(), env.id(),
+                  what);
     consume_as_poison(&env, nullptr, what, "invalid");
     return env.sender();
   }
@@ -144,7 +145,8 @@ void entity_core::process_envelope(const Envelope& env) {
   run_step(in, &env, nullptr, env.id());
 }
 
-bool entity_core::crashed(const std::string& key, const std::string& what) {
+bool entity_core::crashed(const std::string& key, const std::string& what,
+                          const std::string& correlation) {
   rt_.counters().crashes++;
   auto now = rt_.now_ms();
   auto& c = crashes_[key];
@@ -155,9 +157,9 @@ bool entity_core::crashed(const std::string& key, const std::string& what) {
   ++c.count;
   c.error = what;
   extra_muts_.clear();  // dead letters of the failed step did not happen
-  spdlog::error("[{}] crashed on '{}' ({} of {}): {}; restarting from the last committed "
-                "state",
-                ref_, key, c.count, rt_.settings().max_restarts, what);
+  spdlog::error("[{}] ({}) crashed on '{}' ({} of {}): {}; restarting from the last "
+                "committed state",
+                ref_, correlation, key, c.count, rt_.settings().max_restarts, what);
   mode_ = entity_mode::restarting;
   return true;
 }
@@ -180,7 +182,7 @@ bool entity_core::run_step(const inbound& in, const Envelope* src, const interna
     failure = "unknown exception";
   }
   if (!failure.empty()) {
-    crashed(crash_key, failure);
+    crashed(crash_key, failure, in.correlation_id());
     if (src)
       parked_.insert(parked_.begin(), src->SerializeAsString());  // redelivered after restart
     if (pending_head_ == pending_.size())
@@ -309,7 +311,8 @@ void entity_core::consume_as_poison(const Envelope* src, const internal_input* i
     extra_muts_.push_back(dead_letter_mutation(env, "poison", error,
                                                rt_.settings().max_restarts, "receiver"));
   }
-  spdlog::warn("[{}] dead-lettered {} input '{}': {}", ref_, reason,
+  spdlog::warn("[{}] ({}) dead-lettered {} input '{}': {}", ref_,
+               src ? src->correlation_id() : internal->correlation_id, reason,
                src ? src->id() : internal->key, error);
   commit(rec, std::move(pc));
 }
