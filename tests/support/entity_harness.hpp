@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include <google/protobuf/util/message_differencer.h>
+
 #include "runtime/entity_logic.hpp"
 
 namespace sagaforge::testing {
@@ -44,9 +46,10 @@ harness_result<State, Event> run_command(const entity_logic& logic, const State&
   logic.decide(state, in, env, fx);
   State next = state;
   for (auto& ev : fx.events) {
+    // Compared field by field: map fields serialize in no fixed order.
     Event copy;
     if (!copy.ParseFromString(ev->SerializeAsString())
-        || copy.SerializeAsString() != ev->SerializeAsString()) {
+        || !google::protobuf::util::MessageDifferencer::Equals(copy, *ev)) {
       out.round_trip_ok = false;
       out.round_trip_error = "event does not round-trip: " + ev->ShortDebugString();
     }
@@ -55,7 +58,7 @@ harness_result<State, Event> run_command(const entity_logic& logic, const State&
   }
   State reparsed;
   if (!reparsed.ParseFromString(next.SerializeAsString())
-      || reparsed.SerializeAsString() != next.SerializeAsString()) {
+      || !google::protobuf::util::MessageDifferencer::Equals(reparsed, next)) {
     out.round_trip_ok = false;
     out.round_trip_error = "state does not round-trip: " + next.ShortDebugString();
   }

@@ -36,7 +36,9 @@ public:
   /// Runs exactly one message; false when idle.
   bool run_once();
 
-  /// Moves the clock and runs everything that becomes due, repeatedly, until idle.
+  /// Moves the clock by `d` and runs everything due by then. A timer armed during the call
+  /// for a time after it (a resend backoff, a retry timer) waits for the next call: loop
+  /// advance() in small steps to play out several backoffs.
   void advance(std::chrono::milliseconds d);
 
   int64_t now_ms();
