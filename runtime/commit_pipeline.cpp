@@ -102,8 +102,19 @@ void commit_pipeline::commit(std::vector<item>& batch) {
   }
   commits_ += 1;
   steps_ += batch.size();
-  for (auto& it : batch)
-    caf::anon_send(it.notify, committed_atom::value, it.token);
+  // One notification per entity per batch: "committed up to token N" (an entity's tokens
+  // rise in submit order, and a batch holds a contiguous run of each entity's steps).
+  notify_last_.clear();
+  for (auto& it : batch) {
+    auto [pos, added] = notify_last_.emplace(it.notify.address(), notify_order_.size());
+    if (added)
+      notify_order_.push_back({it.notify, it.token});
+    else
+      notify_order_[pos->second].second = it.token;
+  }
+  for (auto& [who, token] : notify_order_)
+    caf::anon_send(who, committed_atom::value, token);
+  notify_order_.clear();
 }
 
 } // namespace sagaforge

@@ -15,9 +15,11 @@
 #include <cstdint>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "caf/actor.hpp"
+#include "caf/actor_addr.hpp"
 
 #include "runtime/store.hpp"
 
@@ -45,7 +47,8 @@ public:
   commit_pipeline& operator=(const commit_pipeline&) = delete;
 
   /// Queues one step. Blocks while max_queue_steps are already queued (back-pressure).
-  /// `notify` receives (committed_atom, token) or (commit_failed_atom, token).
+  /// `notify` receives (committed_atom, token): every step of it up to `token` is durable
+  /// (one message per entity per batch), or (commit_failed_atom, token).
   void submit(std::vector<mutation> muts, caf::actor notify, uint64_t token);
 
   /// Stops the writer thread after draining what is queued.
@@ -84,6 +87,8 @@ private:
   std::atomic<uint64_t> failed_{0};
   std::thread thread_;
   std::vector<mutation> flat_;  // writer-thread scratch
+  std::unordered_map<caf::actor_addr, size_t> notify_last_;
+  std::vector<std::pair<caf::actor, uint64_t>> notify_order_;
 };
 
 } // namespace sagaforge

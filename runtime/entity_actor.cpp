@@ -128,11 +128,22 @@ void entity_core::on_deliver(std::string bytes) {
 }
 
 void entity_core::on_committed(uint64_t token) {
-  if (pending_head_ >= pending_.size() || pending_[pending_head_].token != token) {
+  if (pending_head_ >= pending_.size() || pending_[pending_head_].token > token) {
     spdlog::critical("[{}] commit notification {} out of order", ref_, token);
     return;
   }
-  auto pc = std::move(pending_[pending_head_++]);
+  // Every pending step up to `token` is durable; finish them in order.
+  while (pending_head_ < pending_.size() && pending_[pending_head_].token <= token) {
+    finish_step(std::move(pending_[pending_head_++]));
+    compact_pending();
+    if (mode_ == entity_mode::retired)
+      break;
+  }
+  if (mode_ == entity_mode::restarting && pending_head_ == pending_.size())
+    restart_now();
+}
+
+void entity_core::compact_pending() {
   if (pending_head_ == pending_.size()) {
     pending_.clear();
     pending_head_ = 0;
@@ -141,6 +152,9 @@ void entity_core::on_committed(uint64_t token) {
     pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(pending_head_));
     pending_head_ = 0;
   }
+}
+
+void entity_core::finish_step(post_commit pc) {
   if (pc.log_seq > entry_->durable_log_seq.load())
     entry_->durable_log_seq.store(pc.log_seq);
   std::vector<std::string> receivers;
@@ -169,11 +183,7 @@ void entity_core::on_committed(uint64_t token) {
     finish_passivation();
     return;
   }
-  if (mode_ == entity_mode::restarting && pending_head_ == pending_.size()) {
-    restart_now();
-    return;
-  }
-  if (pc.passivate_after)
+  if (pc.passivate_after && pending_head_ == pending_.size())
     on_passivate(false);
 }
 

@@ -55,6 +55,8 @@ public:
   void on_deliver(std::string bytes);
   void on_ack(const std::string& bytes);
   void on_committed(uint64_t token);
+  void finish_step(post_commit pc);
+  void compact_pending();
   void on_commit_failed(uint64_t token);
   void on_resend_tick();
   void on_timer(const std::string& name, int64_t due_ms);

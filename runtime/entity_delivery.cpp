@@ -79,7 +79,9 @@ void entity_core::send_entry(outbox_entry& e) {
 }
 
 void entity_core::arm_resend(int64_t at_ms) {
-  if (resend_armed_at_ != 0 && resend_armed_at_ <= at_ms)
+  // One timer per entity at a time: the tick re-arms for the next due entry. (Arming per
+  // send cost a clock-thread hand-off per step; a resend may now be up to one tick late.)
+  if (resend_armed_at_ != 0)
     return;
   resend_armed_at_ = at_ms;
   auto delay = std::max<int64_t>(0, at_ms - rt_.now_ms());

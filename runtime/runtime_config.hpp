@@ -35,7 +35,7 @@ struct runtime_settings {
   int64_t outbox_max = 4096;
   int64_t parked_max = 4096;
   int64_t holdback_max = 256;
-  int64_t retry_initial_backoff_ms = 200;
+  int64_t retry_initial_backoff_ms = 1000;
   int64_t retry_max_backoff_ms = 30000;
   int64_t retry_max_attempts = 25;
   int64_t retry_max_age_ms = 3600000;
