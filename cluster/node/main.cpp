@@ -10,6 +10,8 @@
 #include "caf/all.hpp"
 
 #include "actors/counter/counter.hpp"
+#include "actors/redemption/loyalty_config.hpp"
+#include "actors/redemption/redemption_workload.hpp"
 #include "cluster/node/demo_workload.hpp"
 #include "runtime/errors.hpp"
 #include "runtime/node_runtime.hpp"
@@ -25,7 +27,8 @@ public:
     caf::config_option_adder{options(), "node"}
       .add<bool>("demo", "drive the demo workload, print what happened, exit")
       .add<int64_t>("demo-entities", "counters in the demo")
-      .add<int64_t>("demo-commands", "commands the demo sends");
+      .add<int64_t>("demo-commands", "commands the demo sends")
+      .add<int64_t>("demo-redemptions", "loyalty redemptions the demo runs (0: none)");
   }
 };
 
@@ -51,7 +54,10 @@ int main(int argc, char** argv) {
   caf::actor_system sys{cfg};
   sagaforge::node_runtime::options opts;
   opts.settings = *settings;
-  auto node = sagaforge::node_runtime::start(sys, opts, {sagaforge::counter::make_counter_logic()});
+  std::vector<sagaforge::entity_logic_ptr> types{sagaforge::counter::make_counter_logic()};
+  for (auto& t : sagaforge::loyalty::make_loyalty_logic())
+    types.push_back(t);
+  auto node = sagaforge::node_runtime::start(sys, opts, std::move(types));
   if (!node) {
     std::fprintf(stderr, "sagaforge-node: cannot start: %s\n",
                  sagaforge::describe(node.error()).c_str());
@@ -65,6 +71,13 @@ int main(int argc, char** argv) {
     d.entities = caf::get_or(cfg, "node.demo-entities", d.entities);
     d.commands = caf::get_or(cfg, "node.demo-commands", d.commands);
     rc = sagaforge::run_demo(**node, d);
+    sagaforge::redemption::workload_options r;
+    r.redemptions = caf::get_or(cfg, "node.demo-redemptions", int64_t{2000});
+    r.customers = std::max<int64_t>(1, r.redemptions / 5);
+    if (r.redemptions > 0) {
+      std::printf("\nloyalty demo: %lld redemptions\n", static_cast<long long>(r.redemptions));
+      rc |= sagaforge::redemption::run_redemption_demo(**node, r);
+    }
   } else {
     std::signal(SIGINT, [](int) { stop_requested = true; });
     std::signal(SIGTERM, [](int) { stop_requested = true; });
