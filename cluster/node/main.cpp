@@ -10,6 +10,8 @@
 #include "caf/all.hpp"
 
 #include "actors/counter/counter.hpp"
+#include "actors/fulfillment/fulfillment_config.hpp"
+#include "actors/fulfillment/order_workload.hpp"
 #include "actors/redemption/loyalty_config.hpp"
 #include "actors/redemption/redemption_workload.hpp"
 #include "cluster/node/demo_workload.hpp"
@@ -28,7 +30,8 @@ public:
       .add<bool>("demo", "drive the demo workload, print what happened, exit")
       .add<int64_t>("demo-entities", "counters in the demo")
       .add<int64_t>("demo-commands", "commands the demo sends")
-      .add<int64_t>("demo-redemptions", "loyalty redemptions the demo runs (0: none)");
+      .add<int64_t>("demo-redemptions", "loyalty redemptions the demo runs (0: none)")
+      .add<int64_t>("demo-orders", "orders the demo runs through the fulfillment saga (0: none)");
   }
 };
 
@@ -54,8 +57,18 @@ int main(int argc, char** argv) {
   caf::actor_system sys{cfg};
   sagaforge::node_runtime::options opts;
   opts.settings = *settings;
+  bool demo = caf::get_or(cfg, "node.demo", false);
+  sagaforge::fulfillment::order_workload_options oopts;
+  oopts.orders = caf::get_or(cfg, "node.demo-orders", int64_t{2000});
+  sagaforge::fulfillment::order_workload orders{sagaforge::fulfillment::fulfillment_config{},
+                                                oopts};
   std::vector<sagaforge::entity_logic_ptr> types{sagaforge::counter::make_counter_logic()};
   for (auto& t : sagaforge::loyalty::make_loyalty_logic())
+    types.push_back(t);
+  // The demo's order types carry its catalog and report outcomes to the driver.
+  for (auto& t : demo ? orders.entity_types()
+                      : sagaforge::fulfillment::make_fulfillment_logics(
+                        sagaforge::fulfillment::fulfillment_config{}))
     types.push_back(t);
   auto node = sagaforge::node_runtime::start(sys, opts, std::move(types));
   if (!node) {
@@ -66,11 +79,16 @@ int main(int argc, char** argv) {
   spdlog::info("node up: data in {} ({} durability), {} shards", settings->data_dir,
                settings->durability_name, settings->shard_count);
   int rc = 0;
-  if (caf::get_or(cfg, "node.demo", false)) {
+  if (demo) {
     sagaforge::demo_options d;
     d.entities = caf::get_or(cfg, "node.demo-entities", d.entities);
     d.commands = caf::get_or(cfg, "node.demo-commands", d.commands);
     rc = sagaforge::run_demo(**node, d);
+    if (oopts.orders > 0) {
+      std::printf("\norder demo: %lld orders (80%% succeed, 10%% out of stock, 10%% declined)\n",
+                  static_cast<long long>(oopts.orders));
+      rc |= orders.run(**node).exit_code();
+    }
     sagaforge::redemption::workload_options r;
     r.redemptions = caf::get_or(cfg, "node.demo-redemptions", int64_t{2000});
     r.customers = std::max<int64_t>(1, r.redemptions / 5);
