@@ -25,7 +25,13 @@
 //                   <reactivated>
 //             DONE                         (exit 0)  |  TIMEOUT ... (exit 3)
 //
-// Exit codes: 0 ok, 2 usage, 1 start failure, 3 verify timeout, 4 load failure or stall.
+// Exit codes: 0 ok, 2 usage, 1 start failure, 3 verify timeout, 4 load failure or stall,
+// 6 the node's actors did not stop after shutdown.
+//
+// Negative controls (to see the suite fail; never set by the suite):
+// SAGAFORGE_CRASH_DRIVER_FAULT=early-ack    load reports "K" when it sends, not on the ack
+// SAGAFORGE_CRASH_DRIVER_FAULT=extra-effect verify first adds 5 to counter/dst-0, like a
+//                                           forward applied twice
 #include <unistd.h>
 
 #include <chrono>
@@ -83,6 +89,11 @@ void emit(const std::string& line) {
     p += n;
     left -= static_cast<size_t>(n);
   }
+}
+
+std::string fault() {
+  auto* f = std::getenv("SAGAFORGE_CRASH_DRIVER_FAULT");
+  return f ? f : "";
 }
 
 std::string src_ref(int64_t i) {
@@ -191,6 +202,8 @@ int run_load(node_runtime& node, const args& a) {
     emit("I " + target + " " + std::to_string(seq) + " " + kind + " " + std::to_string(amount));
     self->send(node.client(), send_atom::value, target, msg.type, msg.payload,
                target + "#" + std::to_string(seq));
+    if (fault() == "early-ack")
+      emit("K " + target + " " + std::to_string(seq));
     ++in_flight;
   };
   int rc = 0;
@@ -235,6 +248,12 @@ int run_load(node_runtime& node, const args& a) {
 }
 
 int run_verify(node_runtime& node, const args& a) {
+  if (fault() == "extra-effect") {
+    counter::Add add;
+    add.set_amount(5);
+    if (auto ack = node.ask(dst_ref(0), add); !ack)
+      emit("E " + dst_ref(0) + " 0 " + describe(ack.error()));
+  }
   std::vector<std::string> refs;
   for (int64_t i = 0; i < a.sources; ++i)
     refs.push_back(src_ref(i));
@@ -342,6 +361,17 @@ int main(int argc, char** argv) {
                 static_cast<unsigned long long>(st.reactivated));
   emit(line);
   int rc = a.mode == "load" ? run_load(**node, a) : run_verify(**node, a);
+  // The node's actors use its context until they are gone: make sure (bounded) they are
+  // before the node is destroyed. If they do not end, leave without destructors: every
+  // commit is already durable (fsync).
   (*node)->shutdown();
+  auto deadline = clock_type::now() + std::chrono::seconds{20};
+  while (sys.registry().running() > 0 && clock_type::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds{10});
+  if (auto n = sys.registry().running(); n > 0) {
+    std::fprintf(stderr, "crash-driver: %zu actors still running 20 s after shutdown\n", n);
+    std::fflush(stderr);
+    std::_Exit(rc == 0 ? 6 : rc);
+  }
   return rc;
 }
