@@ -99,7 +99,7 @@ void entity_core::on_resend_tick() {
   for (auto& [receiver, ch] : img_.mailbox.outbox()) {
     for (auto& [seq, e] : ch) {
       if (!e.in_flight)
-        continue;
+        break;  // in-flight entries are a prefix of the channel: the rest wait for the window
       if (e.next_attempt_ms <= now) {
         if (static_cast<int64_t>(e.attempts) >= cfg.retry_max_attempts)
           expired.emplace_back(e, "max_attempts");
@@ -120,8 +120,10 @@ void entity_core::on_resend_tick() {
   }
   for (auto& r : receivers)
     pump(r);  // entries waiting behind the window may go now
+  // Ticks at least 20 ms apart: under a scheduling stall every entry is overdue at once, and
+  // ticking per millisecond starved the receivers whose acks would end the stall.
   if (next != std::numeric_limits<int64_t>::max() && img_.mailbox.outbox_size() > 0)
-    arm_resend(std::max(next, now + 1));
+    arm_resend(std::max(next, now + 20));
   maybe_drain_parked();
   update_pinned();
 }
