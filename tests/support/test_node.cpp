@@ -40,14 +40,17 @@ test_node::test_node(store_ptr st, std::vector<entity_logic_ptr> types, runtime_
   if (!rt)
     throw std::runtime_error("node start failed: " + describe(rt.error()));
   rt_ = std::move(*rt);
-  auto* sink = &acks;
-  collector_ = sys_->spawn([sink](caf::event_based_actor*) -> caf::behavior {
-    return {[sink](ack_atom, const std::string& bytes) {
-      Ack a;
-      if (a.ParseFromString(bytes))
-        sink->push_back(a);
-    }};
-  });
+  // Spawned with an argument: CAF 0.17 dereferences an empty argument tuple when a
+  // function is spawned without one (UBSan reports it as a null reference binding).
+  collector_ = sys_->spawn(
+    [](caf::event_based_actor*, std::vector<Ack>* sink) -> caf::behavior {
+      return {[sink](ack_atom, const std::string& bytes) {
+        Ack a;
+        if (a.ParseFromString(bytes))
+          sink->push_back(a);
+      }};
+    },
+    &acks);
   rt_->context().dir().register_client("client/test", collector_);
   run();
 }
