@@ -1,5 +1,4 @@
-// sagaforge-bench: the benchmarks, one subcommand each (`runtime` for now; `saga` comes
-// with the saga issues). Figures go to stdout (human-readable, or one flat JSON object
+// sagaforge-bench: the benchmarks, one subcommand each (`runtime`, `saga`). Figures go to stdout (human-readable, or one flat JSON object
 // with --json); progress and logs go to stderr. docs/performance.md has the figures.
 #include <cstdio>
 
@@ -9,6 +8,7 @@
 
 #include "bench/bench_options.hpp"
 #include "bench/recovery_bench.hpp"
+#include "bench/saga_bench.hpp"
 #include "bench/step_bench.hpp"
 
 using namespace sagaforge::bench;
@@ -85,7 +85,20 @@ int main(int argc, char** argv) {
   bench_options o;
   auto* runtime = app.add_subcommand("runtime", "durable steps/s, latency, recovery, memory");
   add_runtime_flags(*runtime, o);
+  saga_options so;
+  auto* saga = app.add_subcommand("saga", "end-to-end sagas/s and latency (orders or redemptions)");
+  saga->add_option("--mode", so.mode, "order | redemption")->capture_default_str();
+  saga->add_option("--sagas", so.sagas, "sagas to run")->capture_default_str();
+  saga->add_option("--concurrency", so.concurrency, "closed loop: sagas in flight")
+    ->capture_default_str();
+  saga->add_option("--rate", so.rate, "open loop: offered sagas/s (0: closed loop)");
+  saga->add_option("--durability", so.durability, "fsync | nosync | memory")
+    ->capture_default_str();
+  saga->add_option("--data-dir", so.data_dir, "store folder (default: a scratch folder)");
+  saga->add_flag("--json", so.json, "one flat JSON object on stdout");
   CLI11_PARSE(app, argc, argv);
+  if (saga->parsed())
+    return run_saga_bench(so);
   if (runtime->parsed()) {
     if (!o.phase.empty())
       return generate_dataset(o);
