@@ -49,6 +49,8 @@ public:
   entity_core(caf::event_based_actor* self, runtime_context& rt, std::string ref,
               uint64_t last_log_seq, active_entry_ptr entry);
 
+  ~entity_core();
+
   void start();
 
   // -- message handlers ---------------------------------------------------------
@@ -132,6 +134,7 @@ private:
   };
   std::unordered_map<std::string, crash_record> crashes_;
   int64_t resend_armed_at_ = 0;
+  int64_t reported_outbox_ = 0;  // this entity's share of counters().outbox_entries
   std::minstd_rand rng_;
 };
 

@@ -281,6 +281,16 @@ void entity_core::resume_after_recovery() {
 void entity_core::update_pinned() {
   entry_->pinned.store(pending_head_ < pending_.size() || img_.mailbox.outbox_size() > 0,
                        std::memory_order_relaxed);
+  // The node-wide outbox backlog gauge: each entity adds the change of its own size.
+  auto size = static_cast<int64_t>(img_.mailbox.outbox_size());
+  if (size != reported_outbox_) {
+    rt_.counters().outbox_entries += static_cast<uint64_t>(size - reported_outbox_);
+    reported_outbox_ = size;
+  }
+}
+
+entity_core::~entity_core() {
+  rt_.counters().outbox_entries -= static_cast<uint64_t>(reported_outbox_);
 }
 
 } // namespace sagaforge

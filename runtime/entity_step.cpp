@@ -368,6 +368,7 @@ void entity_core::submit(std::vector<mutation> muts, post_commit pc) {
   pc.token = ++next_token_;
   auto token = pc.token;
   pending_.push_back(std::move(pc));
+  update_pinned();
   entry_->pinned.store(true, std::memory_order_relaxed);
   rt_.pipeline().submit(std::move(muts), caf::actor_cast<caf::actor>(self_), token);
 }

@@ -115,11 +115,13 @@ CAF_TEST(messages to a broken entity are dead-lettered at the sender after the r
   node.send("counter/a", fw);
   node.run();
   CAF_CHECK_EQUAL(node.report("counter/a").outbox_size(), 1u);
+  CAF_CHECK_EQUAL(node.runtime().context().counters().outbox_entries.load(), 1u);  // backlog
   for (int i = 0; i < 40; ++i)
     node.advance(1000ms);
   auto s = node.state_of<CounterState>("counter/a");
   CAF_CHECK_EQUAL(s.failures(), 1);
   CAF_CHECK_EQUAL(node.report("counter/a").outbox_size(), 0u);
+  CAF_CHECK_EQUAL(node.runtime().context().counters().outbox_entries.load(), 0u);
   auto dls = node.runtime().dead_letters();
   CAF_REQUIRE(dls);
   CAF_REQUIRE_EQUAL(dls->size(), 1u);
