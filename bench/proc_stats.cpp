@@ -4,6 +4,9 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <malloc.h>
+#ifdef SAGAFORGE_TCMALLOC
+#include <gperftools/malloc_extension.h>
+#endif
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -41,7 +44,11 @@ memory_sample read_memory() {
 }
 
 memory_sample read_memory_trimmed() {
+#ifdef SAGAFORGE_TCMALLOC
+  MallocExtension::instance()->ReleaseFreeMemory();
+#else
   malloc_trim(0);
+#endif
   return read_memory();
 }
 

@@ -18,7 +18,8 @@ struct memory_sample {
 
 memory_sample read_memory();
 
-/// Returns unused heap to the kernel first (malloc_trim), so deltas measure live memory.
+/// Returns unused heap to the kernel first (malloc_trim, or tcmalloc's ReleaseFreeMemory), so
+/// deltas measure live memory.
 memory_sample read_memory_trimmed();
 
 struct thread_cpu {
