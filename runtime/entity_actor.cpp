@@ -171,12 +171,11 @@ void entity_core::finish_step(post_commit pc) {
     send_ack(pc.ack_to, pc.ack);
   for (auto& a : pc.extra_acks)
     send_ack(a.sender(), a);
-  auto now = rt_.now_ms();
   for (auto& name : pc.timers) {
     auto& timers = img_.mailbox.timers();
     if (auto i = timers.find(name); i != timers.end())
-      self_->delayed_send(self_, std::chrono::milliseconds{std::max<int64_t>(0, i->second.due_ms() - now)},
-                          timer_atom::value, name, i->second.due_ms());
+      rt_.timers().schedule(i->second.due_ms(), caf::actor_cast<caf::strong_actor_ptr>(self_),
+                            caf::make_message(timer_atom::value, name, i->second.due_ms()));
   }
   update_pinned();
   if (pc.final_snapshot) {

@@ -84,8 +84,8 @@ void entity_core::arm_resend(int64_t at_ms) {
   if (resend_armed_at_ != 0)
     return;
   resend_armed_at_ = at_ms;
-  auto delay = std::max<int64_t>(0, at_ms - rt_.now_ms());
-  self_->delayed_send(self_, std::chrono::milliseconds{delay}, resend_atom::value);
+  rt_.timers().schedule(at_ms, caf::actor_cast<caf::strong_actor_ptr>(self_),
+                        caf::make_message(resend_atom::value));
 }
 
 void entity_core::on_resend_tick() {
@@ -229,12 +229,9 @@ void entity_core::ack_duplicate(const Envelope& env, bool failed) {
 }
 
 void entity_core::arm_timers() {
-  auto now = rt_.now_ms();
-  for (auto& [name, t] : img_.mailbox.timers()) {
-    auto delay = std::max<int64_t>(0, t.due_ms() - now);
-    self_->delayed_send(self_, std::chrono::milliseconds{delay}, timer_atom::value, name,
-                        t.due_ms());
-  }
+  for (auto& [name, t] : img_.mailbox.timers())
+    rt_.timers().schedule(t.due_ms(), caf::actor_cast<caf::strong_actor_ptr>(self_),
+                          caf::make_message(timer_atom::value, name, t.due_ms()));
 }
 
 void entity_core::on_timer(const std::string& name, int64_t due_ms) {

@@ -85,6 +85,8 @@ node_runtime::start(caf::actor_system& sys, options opts, std::vector<entity_log
       return spawn_entity(*ctx, ref, last, std::move(e));
     }));
   ctx->set_router(std::make_unique<local_router>(ctx->dir()));
+  node->ticker_ = spawn_timer_ticker(sys, ctx->timers());
+  ctx->timers().set_ticker(node->ticker_);
   node->waker_ = sys.spawn(waker_behavior, ctx);
   ctx->set_waker(node->waker_);
   if (auto err = node->scan_store())
@@ -194,6 +196,8 @@ void node_runtime::shutdown() {
     caf::anon_send_exit(client_, caf::exit_reason::user_shutdown);
   if (waker_)
     caf::anon_send_exit(waker_, caf::exit_reason::user_shutdown);
+  if (ticker_)
+    caf::anon_send_exit(ticker_, caf::exit_reason::user_shutdown);
   auto actors = ctx_->dir().clear();
   for (auto& a : actors)
     caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
@@ -204,7 +208,7 @@ void node_runtime::shutdown() {
     caf::scoped_actor self{ctx_->system()};
     for (auto& a : actors)
       self->wait_for(a);
-    for (auto* a : {&client_, &sweeper_, &waker_})
+    for (auto* a : {&client_, &sweeper_, &waker_, &ticker_})
       if (*a)
         self->wait_for(*a);
   }

@@ -99,6 +99,7 @@ private:
   caf::actor client_;
   caf::actor sweeper_;
   caf::actor waker_;
+  caf::actor ticker_;
   startup_report startup_;
   bool stopped_ = false;
   bool threaded_ = true;

@@ -22,6 +22,7 @@ runtime_context::runtime_context(caf::actor_system& sys, runtime_settings cfg, s
   auto wall = duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
   auto mono = duration_cast<milliseconds>(sys_.clock().now().time_since_epoch()).count();
   clock_base_ms_ = wall - mono;
+  timers_ = std::make_unique<timer_service>([this] { return now_ms(); });
 }
 
 void runtime_context::register_type(entity_logic_ptr logic) {
@@ -52,8 +53,8 @@ namespace sagaforge {
 void runtime_context::schedule_wake(const std::string& ref, int64_t at_ms) {
   if (!waker_)
     return;
-  auto delay = std::max<int64_t>(0, at_ms - now_ms());
-  caf::delayed_anon_send(waker_, std::chrono::milliseconds{delay}, wake_atom::value, ref);
+  timers_->schedule(at_ms, caf::actor_cast<caf::strong_actor_ptr>(waker_),
+                    caf::make_message(wake_atom::value, ref));
 }
 
 } // namespace sagaforge

@@ -19,6 +19,7 @@
 #include "runtime/entity_logic.hpp"
 #include "runtime/runtime_config.hpp"
 #include "runtime/store.hpp"
+#include "runtime/timer_service.hpp"
 
 namespace sagaforge {
 
@@ -91,6 +92,9 @@ public:
 
   uint32_t snapshot_every(const entity_logic& logic) const;
 
+  /// Every delayed message of the runtime goes through here (see timer_service.hpp).
+  timer_service& timers() { return *timers_; }
+
   /// Re-activates `ref` at `at_ms` (a passivated entity's next timer).
   void schedule_wake(const std::string& ref, int64_t at_ms);
   void set_waker(caf::actor waker) { waker_ = std::move(waker); }
@@ -109,6 +113,7 @@ private:
   std::vector<uint64_t> unattributable_;  // written only during the start-up scan
   std::atomic<uint64_t> dead_letter_id_{0};
   caf::actor waker_;
+  std::unique_ptr<timer_service> timers_;
 };
 
 } // namespace sagaforge
