@@ -118,6 +118,19 @@ bool parse_envelope_id(const std::string& id, std::string& receiver, uint64_t& s
 }
 
 void durable_mailbox::apply(const StepRecord& rec) {
+  apply_except_outbox(rec);
+  for (auto& env : rec.outbox())
+    add(env, rec.at_ms(), true);
+}
+
+void durable_mailbox::take_outbox(StepRecord& rec) {
+  auto* out = rec.mutable_outbox();
+  for (auto& env : *out)
+    add(std::move(env), rec.at_ms(), false);
+  out->Clear();
+}
+
+void durable_mailbox::apply_except_outbox(const StepRecord& rec) {
   for (auto& id : rec.acked()) {
     std::string receiver;
     uint64_t seq = 0;
@@ -126,8 +139,6 @@ void durable_mailbox::apply(const StepRecord& rec) {
   }
   if (!rec.inbound_sender().empty())
     consume(rec.inbound_sender(), rec.inbound_seq(), rec.inbound_failed(), rec.at_ms());
-  for (auto& env : rec.outbox())
-    add(env, rec.at_ms(), true);
   for (auto& name : rec.timers_cancelled())
     timers_.erase(name);
   for (auto& t : rec.timers_set())

@@ -83,6 +83,12 @@ public:
   /// Applies the runtime part of a step record (events are the entity's business).
   void apply(const StepRecord& rec);
 
+  /// The live step's apply in two halves, so the record is encoded before its outgoing
+  /// envelopes are moved (not copied) into the outbox: everything but the outbox first...
+  void apply_except_outbox(const StepRecord& rec);
+  /// ...then the outbox, as uncommitted entries; leaves rec's outbox empty.
+  void take_outbox(StepRecord& rec);
+
   void load(const EntitySnapshot& snap);
 
   void save(EntitySnapshot& snap) const;

@@ -78,7 +78,8 @@ private:
   void commit(StepRecord& rec, post_commit pc);
   void submit(std::vector<mutation> muts, post_commit pc);
   mutation snapshot_mutation();
-  uint8_t pending_flags();
+  /// `sends_pending`: the record being encoded adds envelopes not in the outbox yet.
+  uint8_t pending_flags(bool sends_pending = false);
   bool outbox_full() const;
   void break_down(const std::string& why);
   void run_internal(const internal_input& in);

@@ -321,10 +321,7 @@ void entity_core::commit(StepRecord& rec, post_commit pc) {
   for (auto& id : acked_unrecorded_)
     rec.add_acked(id);
   acked_unrecorded_.clear();
-  img_.mailbox.apply(rec);
-  for (auto& [to, seq] : pc.sends)
-    if (auto* e = img_.mailbox.find(to, seq))
-      e->committed = false;  // not sendable before its commit
+  img_.mailbox.apply_except_outbox(rec);
   ++img_.records_since_snapshot;  // also with snapshots off: passivation needs to know
   bool snapshot_due = snapshot_every_ > 0 && img_.records_since_snapshot >= snapshot_every_;
   if (snapshot_due)
@@ -335,7 +332,9 @@ void entity_core::commit(StepRecord& rec, post_commit pc) {
   std::vector<mutation> muts;
   muts.reserve(2 + extra_muts_.size());
   muts.push_back(mutation{table::log, log_key(shard_, seq),
-                          encode_log_value(pending_flags(), ref_, rec), false});
+                          encode_log_value(pending_flags(rec.outbox_size() > 0), ref_, rec),
+                          false});
+  img_.mailbox.take_outbox(rec);  // not sendable before its commit
   img_.last_log_seq = seq;
   pc.log_seq = seq;
   if (snapshot_due)
@@ -346,9 +345,10 @@ void entity_core::commit(StepRecord& rec, post_commit pc) {
   submit(std::move(muts), std::move(pc));
 }
 
-uint8_t entity_core::pending_flags() {
-  return img_.mailbox.outbox_size() > 0 || !img_.mailbox.timers().empty() ? record_flag_pending
-                                                                           : 0;
+uint8_t entity_core::pending_flags(bool sends_pending) {
+  return sends_pending || img_.mailbox.outbox_size() > 0 || !img_.mailbox.timers().empty()
+           ? record_flag_pending
+           : 0;
 }
 
 mutation entity_core::snapshot_mutation() {
