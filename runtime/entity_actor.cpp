@@ -178,6 +178,9 @@ void entity_core::finish_step(post_commit pc) {
                             caf::make_message(timer_atom::value, name, i->second.due_ms()));
   }
   update_pinned();
+  if (pc.log_seq != 0 && pending_head_ == pending_.size() && rt_.has_observers()
+      && (mode_ == entity_mode::running || mode_ == entity_mode::passivating))
+    rt_.notify_committed(*logic_, ref_, *img_.state);  // nothing later in flight: durable
   if (pc.final_snapshot) {
     finish_passivation();
     return;

@@ -1,6 +1,7 @@
 // Node services shared by the entity actors.
 #include "runtime/runtime_context.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 #include "caf/actor_clock.hpp"
@@ -55,6 +56,34 @@ void runtime_context::schedule_wake(const std::string& ref, int64_t at_ms) {
     return;
   timers_->schedule(at_ms, caf::actor_cast<caf::strong_actor_ptr>(waker_),
                     caf::make_message(wake_atom::value, ref));
+}
+
+} // namespace sagaforge
+
+namespace sagaforge {
+
+uint64_t runtime_context::observe(const std::string& type, state_observer f) {
+  std::unique_lock<std::shared_mutex> guard{observers_mu_};
+  auto id = ++next_observer_id_;
+  observers_.push_back(observer_entry{id, type, std::move(f)});
+  observer_count_.store(observers_.size());
+  return id;
+}
+
+void runtime_context::unobserve(uint64_t id) {
+  std::unique_lock<std::shared_mutex> guard{observers_mu_};
+  observers_.erase(std::remove_if(observers_.begin(), observers_.end(),
+                                  [id](const observer_entry& o) { return o.id == id; }),
+                   observers_.end());
+  observer_count_.store(observers_.size());
+}
+
+void runtime_context::notify_committed(const entity_logic& logic, const std::string& ref,
+                                       const pb_message& state) {
+  std::shared_lock<std::shared_mutex> guard{observers_mu_};
+  for (auto& o : observers_)
+    if (o.type == logic.type_name())
+      o.f(ref, state);
 }
 
 } // namespace sagaforge

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <shared_mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -37,6 +38,11 @@ struct runtime_counters {
   std::atomic<uint64_t> recovery_failures{0};
   std::atomic<uint64_t> outbox_entries{0};  // current, across entities
 };
+
+/// Sees an entity's state after a commit, when no later step of that entity is in flight,
+/// so what it sees is durable. Called on the entity's thread: it must be thread-safe, cheap
+/// and must not block. Consecutive states may be coalesced into the last one.
+using state_observer = std::function<void(const std::string& ref, const pb_message& state)>;
 
 /// Routes a message to an entity ref. The single-node router resolves through the
 /// directory; the cluster layer replaces the resolution, not the callers.
@@ -92,6 +98,14 @@ public:
 
   uint32_t snapshot_every(const entity_logic& logic) const;
 
+  /// Registers an observer of the committed states of one entity type; returns its id.
+  uint64_t observe(const std::string& type, state_observer f);
+  void unobserve(uint64_t id);
+  /// For entity_core: whether any observer exists (one relaxed load on the step path).
+  bool has_observers() const { return observer_count_.load(std::memory_order_relaxed) > 0; }
+  void notify_committed(const entity_logic& logic, const std::string& ref,
+                        const pb_message& state);
+
   /// Every delayed message of the runtime goes through here (see timer_service.hpp).
   timer_service& timers() { return *timers_; }
 
@@ -114,6 +128,15 @@ private:
   std::atomic<uint64_t> dead_letter_id_{0};
   caf::actor waker_;
   std::unique_ptr<timer_service> timers_;
+  struct observer_entry {
+    uint64_t id;
+    std::string type;
+    state_observer f;
+  };
+  std::shared_mutex observers_mu_;
+  std::vector<observer_entry> observers_;
+  uint64_t next_observer_id_ = 0;
+  std::atomic<size_t> observer_count_{0};
 };
 
 } // namespace sagaforge
