@@ -1,14 +1,15 @@
 // The redemption workload's driver. Seeding goes through the node's client from a scoped
 // actor; the run is one event-based actor that issues StartRedemption through the client
-// (closed or open loop) and polls each saga in flight with the runtime's inspect request
-// until it is settled. Latency is the saga's own settle time minus the issue time, both on
-// the runtime clock (ms resolution), so polling delays do not inflate it.
+// (closed or open loop) and learns each saga's outcome from the runtime's committed-state
+// observer (a slow inspect poll stays as a fallback). Latency is the saga's own settle time
+// minus the issue time, both on the runtime clock (ms resolution).
 #include "actors/redemption/redemption_workload.hpp"
 
 #include <algorithm>
 #include <chrono>
 #include <queue>
 #include <random>
+#include <unordered_map>
 
 #include "caf/all.hpp"
 
@@ -30,6 +31,8 @@ using namespace workload;
 using steady = std::chrono::steady_clock;
 using tick_atom = caf::atom_constant<caf::atom("rdm_tick")>;
 using run_atom = caf::atom_constant<caf::atom("rdm_run")>;
+using settled_atom = caf::atom_constant<caf::atom("rdm_done")>;
+
 
 // -- seeding --
 
@@ -87,6 +90,7 @@ struct poll_item {
 /// the caller again after the driver answered (the answer orders the accesses).
 struct driver_state {
   std::vector<saga_record> sagas;
+  std::unordered_map<std::string, size_t> index_of;  // saga ref -> index
   std::vector<std::pair<std::string, std::string>> plan;  // (customer, reward) per saga
   std::vector<int64_t> issued_ms;
   std::vector<steady::time_point> issued_at;
@@ -120,14 +124,12 @@ void finish_one(driver_actor self) {
   st.last_settled = steady::now();
 }
 
-/// The first poll goes out when a saga is expected to be settled (a moving average of the
-/// latencies seen so far), later ones every quarter of its age: about two polls per saga.
-void schedule_poll(driver_actor self, const driver_env& env, size_t i, bool first) {
-  using ms = std::chrono::duration<double, std::milli>;
+/// A saga not reported settled by the observer is polled once a second.
+void schedule_poll(driver_actor self, const driver_env& env, size_t i) {
   auto& st = self.state;
-  auto age = ms{steady::now() - st.issued_at[i]}.count();
-  auto delay = first ? st.expected_ms - age : age / 4;
-  delay = std::min(std::max(delay, static_cast<double>(env.opts.poll_interval_min_ms)), 200.0);
+  if (st.sagas[i].settled)
+    return;
+  auto delay = static_cast<double>(env.opts.poll_interval_ms);
   st.polls.push(poll_item{steady::now() + std::chrono::microseconds{static_cast<int64_t>(
                                             delay * 1000)},
                           i});
@@ -135,6 +137,8 @@ void schedule_poll(driver_actor self, const driver_env& env, size_t i, bool firs
 
 void settled(driver_actor self, size_t i, RedemptionState s) {
   auto& st = self.state;
+  if (st.sagas[i].settled || st.sagas[i].rejected)
+    return;  // the observer and a fallback poll both saw it
   auto latency = static_cast<double>(s.finished_at_ms() - st.issued_ms[i]);
   st.expected_ms = st.expected_ms == 0 ? latency : 0.9 * st.expected_ms + 0.1 * latency;
   auto& rec = st.sagas[i];
@@ -148,17 +152,17 @@ void poll(driver_actor self, const driver_env& env, size_t i) {
   auto handle = env.node->context().dir().lookup(ref, true);
   self.state.polls_sent++;
   if (!handle)
-    return schedule_poll(self, env, i, false);
+    return schedule_poll(self, env, i);
   self->request(handle, std::chrono::seconds{10}, inspect_atom::value)
     .then(
       [=](const std::string& bytes) {
         EntityReport rep;
         RedemptionState s;
         if (!rep.ParseFromString(bytes) || !s.ParseFromString(rep.state()) || !is_settled(s))
-          return schedule_poll(self, env, i, false);
+          return schedule_poll(self, env, i);
         settled(self, i, std::move(s));
       },
-      [=](caf::error&) { schedule_poll(self, env, i, false); });
+      [=](caf::error&) { schedule_poll(self, env, i); });
 }
 
 void issue(driver_actor self, const driver_env& env) {
@@ -178,7 +182,7 @@ void issue(driver_actor self, const driver_env& env) {
       [=](const std::string& bytes) {
         Ack ack;
         if (ack.ParseFromString(bytes) && ack.reply_error().empty())
-          return schedule_poll(self, env, i, true);
+          return schedule_poll(self, env, i);
         self.state.sagas[i].rejected = true;
         finish_one(self);
       },
@@ -233,6 +237,13 @@ caf::behavior driver(caf::event_based_actor* ptr, driver_env env) {
       return st.done;
     },
     [=](tick_atom) { on_tick(self, env); },
+    [=](settled_atom, const std::string& ref, const std::string& bytes) {
+      auto& st = self.state;
+      auto it = st.index_of.find(ref);
+      RedemptionState s;
+      if (it != st.index_of.end() && s.ParseFromString(bytes))
+        settled(self, it->second, std::move(s));
+    },
   };
 }
 
@@ -294,11 +305,22 @@ caf::expected<workload_result> run_redemption_workload(node_runtime& node,
   }
   auto steps0 = node.context().counters().steps.load();
   auto commits0 = node.context().pipeline().stats();
+  for (size_t i = 0; i < n; ++i)
+    data->index_of.emplace("redemption/" + data->sagas[i].id, i);
   auto drv = sys.spawn(driver, driver_env{&node, opts, data});
+  // Settled states reach the driver as they commit; the observer runs on entity threads and
+  // only reads its arguments.
+  auto watch = node.context().observe(
+    std::string{"redemption"}, [drv](const std::string& ref, const pb_message& state) {
+      auto& s = static_cast<const RedemptionState&>(state);
+      if (is_settled(s))
+        caf::anon_send(drv, settled_atom::value, ref, s.SerializeAsString());
+    });
   caf::scoped_actor self{sys};
   bool ok = false;
   self->request(drv, caf::infinite, run_atom::value)
     .receive([&](bool b) { ok = b; }, [&](caf::error&) {});
+  node.context().unobserve(watch);
   auto* st = data.get();
   summarize(*st, r);
   auto steps = node.context().counters().steps.load() - steps0;
