@@ -1,0 +1,115 @@
+// The timer service: messages fire in due order (FIFO among equal due times), not before
+// they are due, only the earliest due time is armed on CAF's clock, and a target that is
+// gone by then is skipped (held weakly) without harm.
+#define CAF_SUITE runtime.timer_service
+#include "caf/test/dsl.hpp"
+
+#include <memory>
+#include <vector>
+
+#include "runtime/timer_service.hpp"
+
+using namespace sagaforge;
+using namespace std::chrono_literals;
+
+namespace {
+
+using fired_list = std::shared_ptr<std::vector<int>>;
+
+caf::behavior collector(caf::event_based_actor*, fired_list fired) {
+  return {[fired](int x) { fired->push_back(x); }};
+}
+
+struct fixture : test_coordinator_fixture<> {
+  fired_list fired = std::make_shared<std::vector<int>>();
+  timer_service timers{[this] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+             sched.clock().now().time_since_epoch())
+      .count();
+  }};
+  caf::actor ticker;
+  caf::actor target;
+
+  fixture() {
+    ticker = spawn_timer_ticker(sys, timers);
+    timers.set_ticker(ticker);
+    target = sys.spawn(collector, fired);
+    run();
+  }
+
+  ~fixture() {
+    caf::anon_send_exit(ticker, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(target, caf::exit_reason::user_shutdown);
+    run();
+  }
+
+  int64_t now() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+             sched.clock().now().time_since_epoch())
+      .count();
+  }
+
+  void at(int64_t offset_ms, int x, const caf::actor& to) {
+    timers.schedule(now() + offset_ms, caf::actor_cast<caf::strong_actor_ptr>(to),
+                    caf::make_message(x));
+  }
+
+  /// Moves the clock and runs whatever became due, including re-armed ticks.
+  void advance(std::chrono::milliseconds d) {
+    sched.clock().advance_time(d);
+    run();
+    while (sched.clock().trigger_expired_timeouts() > 0)
+      run();
+  }
+
+  size_t armed() { return sched.clock().schedule().size(); }
+};
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(timer_service_tests, fixture)
+
+CAF_TEST(messages fire in due order and not before they are due) {
+  at(300, 3, target);
+  at(100, 1, target);
+  at(200, 2, target);
+  at(100, 11, target);
+  advance(99ms);
+  CAF_CHECK(fired->empty());
+  advance(1ms);
+  CAF_CHECK_EQUAL(*fired, (std::vector<int>{1, 11}));
+  advance(100ms);
+  CAF_CHECK_EQUAL(*fired, (std::vector<int>{1, 11, 2}));
+  advance(500ms);
+  CAF_CHECK_EQUAL(*fired, (std::vector<int>{1, 11, 2, 3}));
+  CAF_CHECK_EQUAL(timers.pending(), 0u);
+}
+
+CAF_TEST(only the earliest due time is armed on the clock) {
+  at(100, 1, target);
+  CAF_CHECK_EQUAL(armed(), 1u);
+  for (int i = 0; i < 50; ++i)
+    at(200 + i, 100 + i, target);  // later than the armed tick: no new clock entry
+  CAF_CHECK_EQUAL(armed(), 1u);
+  at(50, 0, target);  // earlier: armed in addition
+  CAF_CHECK_EQUAL(armed(), 2u);
+  advance(300ms);
+  CAF_CHECK_EQUAL(fired->size(), 52u);
+  CAF_CHECK_EQUAL(fired->front(), 0);
+  CAF_CHECK_EQUAL(timers.pending(), 0u);
+}
+
+CAF_TEST(a target that is gone is skipped and not kept alive) {
+  auto gone = sys.spawn(collector, fired);
+  at(100, 7, gone);
+  at(150, 8, target);
+  caf::anon_send_exit(gone, caf::exit_reason::user_shutdown);
+  run();
+  caf::weak_actor_ptr weak = caf::actor_cast<caf::weak_actor_ptr>(gone);
+  gone = nullptr;
+  CAF_CHECK(weak.lock() == nullptr);  // the service did not hold it
+  advance(200ms);
+  CAF_CHECK_EQUAL(*fired, (std::vector<int>{8}));
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
