@@ -34,13 +34,13 @@ struct fixture : test_coordinator_fixture<> {
     ticker = spawn_timer_ticker(sys, timers);
     timers.set_ticker(ticker);
     target = sys.spawn(collector, fired);
-    run();
+    sched.run();
   }
 
   ~fixture() {
     caf::anon_send_exit(ticker, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(target, caf::exit_reason::user_shutdown);
-    run();
+    sched.run();
   }
 
   int64_t now() {
@@ -54,12 +54,13 @@ struct fixture : test_coordinator_fixture<> {
                     caf::make_message(x));
   }
 
-  /// Moves the clock and runs whatever became due, including re-armed ticks.
+  /// Moves the clock and runs whatever became due, including re-armed ticks. (The
+  /// fixture's own run() would also fire timeouts that are not due yet.)
   void advance(std::chrono::milliseconds d) {
     sched.clock().advance_time(d);
-    run();
+    sched.run();
     while (sched.clock().trigger_expired_timeouts() > 0)
-      run();
+      sched.run();
   }
 
   size_t armed() { return sched.clock().schedule().size(); }
@@ -104,7 +105,7 @@ CAF_TEST(a target that is gone is skipped and not kept alive) {
   at(100, 7, gone);
   at(150, 8, target);
   caf::anon_send_exit(gone, caf::exit_reason::user_shutdown);
-  run();
+  sched.run();
   caf::weak_actor_ptr weak = caf::actor_cast<caf::weak_actor_ptr>(gone);
   gone = nullptr;
   CAF_CHECK(weak.lock() == nullptr);  // the service did not hold it
