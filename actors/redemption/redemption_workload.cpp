@@ -148,6 +148,8 @@ void settled(driver_actor self, size_t i, RedemptionState s) {
 }
 
 void poll(driver_actor self, const driver_env& env, size_t i) {
+  if (self.state.sagas[i].settled)
+    return;  // the observer reported it meanwhile
   auto ref = "redemption/" + self.state.sagas[i].id;
   auto handle = env.node->context().dir().lookup(ref, true);
   self.state.polls_sent++;
