@@ -24,6 +24,7 @@ namespace {
 
 struct saga_figures {
   double sagas_per_s = 0, p50_ms = 0, p99_ms = 0, p999_ms = 0, steps_per_saga = 0;
+  double cpu_per_saga_us = 0, cpu_pct = 0;  // redemptions only: the workload measures them
   int64_t finished = 0, succeeded = 0;
   bool ok = false;
 };
@@ -67,6 +68,11 @@ saga_figures run_redemptions(node_runtime::options nopts, caf::actor_system& sys
   saga_figures f{r->redemptions_per_s, r->p50_ms, r->p99_ms, r->p999_ms, r->steps_per_saga};
   f.finished = r->issued - r->unsettled;
   f.succeeded = r->by_status.count("Completed") ? r->by_status.at("Completed") : 0;
+  auto settled = static_cast<double>(r->issued - r->rejected - r->unsettled);
+  if (settled > 0 && r->seconds > 0) {
+    f.cpu_per_saga_us = r->cpu_seconds / settled * 1e6;
+    f.cpu_pct = r->cpu_seconds / r->seconds * 100;
+  }
   f.ok = r->ok;
   return f;
 }
@@ -94,6 +100,7 @@ int run_saga_bench(const saga_options& o) {
            o.rate > 0 ? ("open loop at " + std::to_string(o.rate) + "/s").c_str()
                       : ("closed loop, " + std::to_string(o.concurrency) + " in flight").c_str(),
            dir.c_str());
+  auto load_before = load_average_1m();
   saga_figures f;
   try {
     f = o.mode == "order" ? run_orders(nopts, sys, o) : run_redemptions(nopts, sys, o);
@@ -114,7 +121,12 @@ int run_saga_bench(const saga_options& o) {
   rep.add("p99_ms", f.p99_ms, "p99 end-to-end (ms)", 1);
   rep.add("p999_ms", f.p999_ms, "p99.9 end-to-end (ms)", 1);
   rep.add("steps_per_saga", f.steps_per_saga, "durable steps per saga", 1);
+  if (f.cpu_per_saga_us > 0) {
+    rep.add("cpu_per_saga_us", f.cpu_per_saga_us, "CPU per saga, whole process (us)", 1);
+    rep.add("cpu_pct", f.cpu_pct, "CPU used in the window (200 = 2 cores)", 1);
+  }
   rep.add("peak_rss_kb", static_cast<double>(read_memory().peak_rss_kb), "peak RSS (KiB)");
+  rep.add("loadavg_1m_before", load_before, "load average (1 min) before the run", 2);
   rep.add("invariants_ok", f.ok ? "yes" : "no", "every invariant held");
   rep.print(o.json);
   return f.ok ? 0 : 1;

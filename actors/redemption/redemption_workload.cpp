@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <queue>
 #include <random>
 #include <unordered_map>
@@ -101,6 +102,7 @@ struct driver_state {
   double expected_ms = 0;  // moving average of the settle latency
   uint64_t polls_sent = 0;
   steady::time_point start, last_settled;
+  double cpu_start_s = 0, cpu_last_settled_s = 0;  // process CPU time at those points
   caf::response_promise done;
   bool delivered = false;
 };
@@ -117,11 +119,19 @@ struct driver_env {
   std::shared_ptr<driver_state> data;
 };
 
+/// CPU time of the whole process (every thread), seconds.
+double process_cpu_s() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
 void finish_one(driver_actor self) {
   auto& st = self.state;
   st.finished++;
   st.in_flight--;
   st.last_settled = steady::now();
+  st.cpu_last_settled_s = process_cpu_s();
 }
 
 /// A saga not reported settled by the observer is polled once a second.
@@ -233,6 +243,7 @@ caf::behavior driver(caf::event_based_actor* ptr, driver_env env) {
     [=](run_atom) -> caf::result<bool> {
       auto& st = self.state;
       st.start = st.last_settled = steady::now();
+      st.cpu_start_s = st.cpu_last_settled_s = process_cpu_s();
       st.done = self->make_response_promise();
       issue_due(self, env);
       self->send(self.self, tick_atom::value);
@@ -265,6 +276,7 @@ void summarize(const driver_state& st, workload_result& r) {
   r.issued = static_cast<int64_t>(st.next_issue);
   r.polls_per_saga = r.issued > 0 ? static_cast<double>(st.polls_sent) / r.issued : 0;
   r.seconds = std::chrono::duration<double>(st.last_settled - st.start).count();
+  r.cpu_seconds = st.cpu_last_settled_s - st.cpu_start_s;
   r.redemptions_per_s = r.seconds > 0 ? static_cast<double>(lat.size()) / r.seconds : 0;
   std::sort(lat.begin(), lat.end());
   auto pct = [&](double p) {

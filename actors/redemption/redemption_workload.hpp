@@ -43,6 +43,7 @@ struct workload_result {
   std::map<std::string, int64_t> by_status;  // settled sagas by final status
   int64_t unsettled = 0;                // not settled by the deadline
   double seconds = 0;                   // first Start to last settlement
+  double cpu_seconds = 0;               // process CPU (all threads) over the same window
   double redemptions_per_s = 0;         // settled sagas per second
   double p50_ms = 0, p99_ms = 0, p999_ms = 0;  // Start sent -> saga settled (ms resolution)
   double steps_per_saga = 0;            // durable steps (all entities) per settled saga
