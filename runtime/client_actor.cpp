@@ -23,12 +23,22 @@ struct pending_request {
   int64_t next_attempt_ms = 0;
 };
 
+/// One seq counter for all receivers, not one per receiver: a client that starts a saga per
+/// request would otherwise keep a counter for every receiver it ever addressed. Each send
+/// carries the lowest seq still pending to its receiver as the channel floor, so the
+/// receiver treats the seqs this client used elsewhere as settled gaps (durable_mailbox).
 struct client_state {
   static inline const char* name = "sagaforge.client";
   std::string ref;
-  std::map<std::string, uint64_t> seqs;
+  uint64_t last_seq = 0;
   std::map<std::pair<std::string, uint64_t>, pending_request> pending;
   bool tick_armed = false;
+
+  /// Lowest seq pending to `to` (the request being sent is already pending).
+  uint64_t floor_of(const std::string& to) const {
+    auto i = pending.lower_bound({to, 0});
+    return i != pending.end() && i->first.first == to ? i->first.second : last_seq;
+  }
 };
 
 caf::behavior client_behavior(caf::stateful_actor<client_state>* self, runtime_context* rt,
@@ -61,7 +71,7 @@ caf::behavior client_behavior(caf::stateful_actor<client_state>* self, runtime_c
         return make_runtime_error(runtime_errc::overloaded,
                                   std::to_string(max_in_flight) + " requests already in flight");
       auto& st = self->state;
-      auto seq = ++st.seqs[to];
+      auto seq = ++st.last_seq;
       Envelope env;
       env.set_id(envelope_id(st.ref, to, seq));
       env.set_correlation_id(correlation);
@@ -75,9 +85,10 @@ caf::behavior client_behavior(caf::stateful_actor<client_state>* self, runtime_c
       env.set_wants_reply(true);
       auto& p = st.pending[{to, seq}];
       p.promise = self->make_response_promise();
-      p.env = env;
       p.next_attempt_ms = rt->now_ms() + rt->settings().retry_initial_backoff_ms;
+      env.set_channel_floor(st.floor_of(to));
       rt->route(to, caf::make_message(deliver_atom::value, env.SerializeAsString()), true);
+      p.env = std::move(env);
       arm();
       return p.promise;
     },
@@ -110,6 +121,7 @@ caf::behavior client_behavior(caf::stateful_actor<client_state>* self, runtime_c
         if (p.next_attempt_ms > now)
           continue;
         p.env.set_attempt(p.env.attempt() + 1);
+        p.env.set_channel_floor(st.floor_of(key.first));
         p.next_attempt_ms = now + rt->settings().retry_initial_backoff_ms
                                     * std::min<int64_t>(p.env.attempt(), 8);
         rt->counters().resends++;

@@ -130,11 +130,11 @@ void durable_mailbox::take_outbox(StepRecord& rec) {
   out->Clear();
 }
 
-void durable_mailbox::apply_except_outbox(const StepRecord& rec) {
-  for (auto& id : rec.acked()) {
+void durable_mailbox::apply_except_outbox(const StepRecord& rec, bool live) {
+  for (int i = 0; !live && i < rec.acked_size(); ++i) {
     std::string receiver;
     uint64_t seq = 0;
-    if (parse_envelope_id(id, receiver, seq))
+    if (parse_envelope_id(rec.acked(i), receiver, seq))
       remove(receiver, seq);
   }
   if (!rec.inbound_sender().empty())

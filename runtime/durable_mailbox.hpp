@@ -85,7 +85,8 @@ public:
 
   /// The live step's apply in two halves, so the record is encoded before its outgoing
   /// envelopes are moved (not copied) into the outbox: everything but the outbox first...
-  void apply_except_outbox(const StepRecord& rec);
+  /// (`live`: the acked entries were removed when their acks arrived; replay removes them.)
+  void apply_except_outbox(const StepRecord& rec, bool live = false);
   /// ...then the outbox, as uncommitted entries; leaves rec's outbox empty.
   void take_outbox(StepRecord& rec);
 

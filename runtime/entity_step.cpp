@@ -321,7 +321,7 @@ void entity_core::commit(StepRecord& rec, post_commit pc) {
   for (auto& id : acked_unrecorded_)
     rec.add_acked(id);
   acked_unrecorded_.clear();
-  img_.mailbox.apply_except_outbox(rec);
+  img_.mailbox.apply_except_outbox(rec, true);
   ++img_.records_since_snapshot;  // also with snapshots off: passivation needs to know
   bool snapshot_due = snapshot_every_ > 0 && img_.records_since_snapshot >= snapshot_every_;
   if (snapshot_due)
