@@ -3,6 +3,7 @@
 
 #include <map>
 #include <random>
+#include <unordered_map>
 
 #include "caf/all.hpp"
 
@@ -23,21 +24,39 @@ struct pending_request {
   int64_t next_attempt_ms = 0;
 };
 
-/// One seq counter for all receivers, not one per receiver: a client that starts a saga per
-/// request would otherwise keep a counter for every receiver it ever addressed. Each send
-/// carries the lowest seq still pending to its receiver as the channel floor, so the
-/// receiver treats the seqs this client used elsewhere as settled gaps (durable_mailbox).
+/// Seqs per receiver only while requests to it are pending: a client that starts a saga
+/// per request would otherwise keep a counter for every receiver it ever addressed. A new
+/// run of requests to a receiver starts above every seq this client has used, with the run's
+/// first seq as the channel floor, so the receiver treats the seqs below as settled
+/// (durable_mailbox::classify); within a run the seqs are contiguous.
 struct client_state {
   static inline const char* name = "sagaforge.client";
   std::string ref;
-  uint64_t last_seq = 0;
+  uint64_t last_seq = 0;                                // highest seq used, any receiver
+  std::unordered_map<std::string, uint64_t> run_last;   // receivers with requests pending
   std::map<std::pair<std::string, uint64_t>, pending_request> pending;
   bool tick_armed = false;
 
-  /// Lowest seq pending to `to` (the request being sent is already pending).
+  uint64_t next_seq(const std::string& to) {
+    auto i = run_last.find(to);
+    auto seq = i != run_last.end() ? ++i->second : (run_last[to] = last_seq + 1);
+    last_seq = std::max(last_seq, seq);
+    return seq;
+  }
+
+  /// Lowest seq pending to `to`: everything below it on the channel is settled.
   uint64_t floor_of(const std::string& to) const {
     auto i = pending.lower_bound({to, 0});
     return i != pending.end() && i->first.first == to ? i->first.second : last_seq;
+  }
+
+  /// Removes a finished request; ends the receiver's run when it was the last one.
+  void finish(std::map<std::pair<std::string, uint64_t>, pending_request>::iterator& i) {
+    auto to = i->first.first;
+    i = pending.erase(i);
+    auto j = pending.lower_bound({to, 0});
+    if (j == pending.end() || j->first.first != to)
+      run_last.erase(to);
   }
 };
 
@@ -71,7 +90,7 @@ caf::behavior client_behavior(caf::stateful_actor<client_state>* self, runtime_c
         return make_runtime_error(runtime_errc::overloaded,
                                   std::to_string(max_in_flight) + " requests already in flight");
       auto& st = self->state;
-      auto seq = ++st.last_seq;
+      auto seq = st.next_seq(to);
       Envelope env;
       env.set_id(envelope_id(st.ref, to, seq));
       env.set_correlation_id(correlation);
@@ -100,7 +119,7 @@ caf::behavior client_behavior(caf::stateful_actor<client_state>* self, runtime_c
       if (i == self->state.pending.end())
         return;
       i->second.promise.deliver(bytes);
-      self->state.pending.erase(i);
+      self->state.finish(i);
     },
     [=](resend_atom) {
       auto& st = self->state;
@@ -113,7 +132,7 @@ caf::behavior client_behavior(caf::stateful_actor<client_state>* self, runtime_c
           p.promise.deliver(make_runtime_error(runtime_errc::dead_lettered,
                                                "no ack from " + i->first.first + " after "
                                                  + std::to_string(p.env.attempt()) + " sends"));
-          i = st.pending.erase(i);
+          st.finish(i);
           continue;
         }
         auto& key = i->first;
