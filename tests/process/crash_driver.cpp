@@ -38,6 +38,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <map>
 #include <random>
 #include <string>
@@ -167,7 +168,13 @@ runtime_settings settings_for(const args& a) {
 int run_load(node_runtime& node, const args& a) {
   caf::scoped_actor self{node.context().system()};
   std::mt19937_64 rng{a.seed};
-  std::map<std::string, uint64_t> seqs;  // the client numbers per receiver in send order
+  // This driver numbers the commands per target in send order. A receiver processes one
+  // sender's envelopes in send order and acks each after its commit, so the client's
+  // answers from one target arrive in that order too: the oldest outstanding command of a
+  // target is the one an ack from it answers. (The client's own channel seqs are not
+  // 1, 2, 3 per target: it keeps them only while requests are pending.)
+  std::map<std::string, uint64_t> seqs;
+  std::map<std::string, std::deque<uint64_t>> outstanding;
   int64_t in_flight = 0;
   auto deadline = clock_type::now() + std::chrono::seconds{a.max_seconds};
   auto issue = [&] {
@@ -199,6 +206,7 @@ int run_load(node_runtime& node, const args& a) {
       msg = typed_bytes::of(add);
     }
     auto seq = ++seqs[target];
+    outstanding[target].push_back(seq);
     emit("I " + target + " " + std::to_string(seq) + " " + kind + " " + std::to_string(amount));
     self->send(node.client(), send_atom::value, target, msg.type, msg.payload,
                target + "#" + std::to_string(seq));
@@ -223,7 +231,14 @@ int run_load(node_runtime& node, const args& a) {
           rc = 4;
           return;
         }
-        auto id = ack.receiver() + " " + std::to_string(ack.channel_seq());
+        auto& queue = outstanding[ack.receiver()];
+        if (queue.empty()) {
+          emit("E " + ack.receiver() + " 0 ack-without-outstanding-command");
+          rc = 4;
+          return;
+        }
+        auto id = ack.receiver() + " " + std::to_string(queue.front());
+        queue.pop_front();
         if (!ack.reply_error().empty() || ack.failed()) {
           emit("E " + id + " " + (ack.failed() ? "failed:" + ack.error() : ack.reply_error()));
           rc = 4;
