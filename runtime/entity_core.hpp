@@ -70,7 +70,7 @@ private:
   /// Returns the sender when the envelope was processed (its holdback may now drain).
   std::string handle_envelope(std::string bytes);
   void drain_holdback(const std::string& sender);
-  void process_envelope(const Envelope& env);
+  void process_envelope(Envelope& env);
   bool run_step(const inbound& in, const Envelope* src, const internal_input* internal,
                 const std::string& crash_key);
   void consume_as_poison(const Envelope* src, const internal_input* internal,

@@ -15,6 +15,11 @@ namespace sagaforge {
 
 namespace {
 
+const std::string& empty_string() {
+  static const std::string empty;
+  return empty;
+}
+
 /// Why an envelope cannot be attributed to one of our channels ("" when it can). Such an
 /// envelope is dropped: there is no channel to consume it on and no one to answer.
 std::string unattributable(const Envelope& env, const std::string& self) {
@@ -133,16 +138,19 @@ bool entity_core::is_poison(const std::string& key) {
          && rt_.now_ms() - c->second.since_ms <= rt_.settings().restart_window_ms;
 }
 
-void entity_core::process_envelope(const Envelope& env) {
+void entity_core::process_envelope(Envelope& env) {
   if (is_poison(env.id())) {
     auto error = crashes_[env.id()].error;
     crashes_.erase(env.id());
     consume_as_poison(&env, nullptr, error);
     return;
   }
-  inbound in{env.type(), env.payload(), env.sender(), env.id(), env.correlation_id(),
+  // The step reads these through `in` from here on: moved, not copied (run_step restores
+  // them if it has to park the envelope again).
+  inbound in{std::move(*env.mutable_type()), std::move(*env.mutable_payload()), env.sender(),
+             std::move(*env.mutable_id()), std::move(*env.mutable_correlation_id()),
              env.wants_reply()};
-  run_step(in, &env, nullptr, env.id());
+  run_step(in, &env, nullptr, in.envelope_id());
 }
 
 bool entity_core::crashed(const std::string& key, const std::string& what,
@@ -183,8 +191,14 @@ bool entity_core::run_step(const inbound& in, const Envelope* src, const interna
   }
   if (!failure.empty()) {
     crashed(crash_key, failure, in.correlation_id());
-    if (src)
-      parked_.insert(parked_.begin(), src->SerializeAsString());  // redelivered after restart
+    if (src) {  // redelivered after the restart
+      Envelope again = *src;
+      again.set_type(in.type());
+      again.set_payload(in.payload());
+      again.set_id(in.envelope_id());
+      again.set_correlation_id(in.correlation_id());
+      parked_.insert(parked_.begin(), again.SerializeAsString());
+    }
     if (pending_head_ == pending_.size())
       restart_now();
     return false;
@@ -214,8 +228,9 @@ bool entity_core::run_step(const inbound& in, const Envelope* src, const interna
     rec.add_events(ev->SerializeAsString());
     ++img_.event_seq;
   }
-  auto correlation = src ? src->correlation_id() : (internal ? internal->correlation_id : "");
-  auto cause = src ? src->id() : crash_key;
+  const auto& correlation = src ? in.correlation_id()
+                                : (internal ? internal->correlation_id : empty_string());
+  const auto& cause = src ? in.envelope_id() : crash_key;
   bool to_client = src && is_client_ref(src->sender());
   if (src && fx.reply) {
     if (to_client) {
@@ -233,8 +248,8 @@ bool entity_core::run_step(const inbound& in, const Envelope* src, const interna
     } else if (src) {
       Rejected rj;
       rj.set_reason(*fx.rejection);
-      rj.set_command_type(src->type());
-      rj.set_envelope_id(src->id());
+      rj.set_command_type(in.type());
+      rj.set_envelope_id(in.envelope_id());
       add_send(rec, pc, src->sender(), type_name_of<Rejected>(), rj.SerializeAsString(),
                correlation, cause, false);
     }
