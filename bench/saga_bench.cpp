@@ -25,6 +25,7 @@ namespace {
 struct saga_figures {
   double sagas_per_s = 0, p50_ms = 0, p99_ms = 0, p999_ms = 0, steps_per_saga = 0;
   double cpu_per_saga_us = 0, cpu_pct = 0;  // redemptions only: the workload measures them
+  double steps_per_commit = 0;              // redemptions only
   int64_t finished = 0, succeeded = 0;
   bool ok = false;
 };
@@ -68,6 +69,7 @@ saga_figures run_redemptions(node_runtime::options nopts, caf::actor_system& sys
   saga_figures f{r->redemptions_per_s, r->p50_ms, r->p99_ms, r->p999_ms, r->steps_per_saga};
   f.finished = r->issued - r->unsettled;
   f.succeeded = r->by_status.count("Completed") ? r->by_status.at("Completed") : 0;
+  f.steps_per_commit = r->steps_per_commit;
   auto settled = static_cast<double>(r->issued - r->rejected - r->unsettled);
   if (settled > 0 && r->seconds > 0) {
     f.cpu_per_saga_us = r->cpu_seconds / settled * 1e6;
@@ -121,6 +123,8 @@ int run_saga_bench(const saga_options& o) {
   rep.add("p99_ms", f.p99_ms, "p99 end-to-end (ms)", 1);
   rep.add("p999_ms", f.p999_ms, "p99.9 end-to-end (ms)", 1);
   rep.add("steps_per_saga", f.steps_per_saga, "durable steps per saga", 1);
+  if (f.steps_per_commit > 0)
+    rep.add("steps_per_commit", f.steps_per_commit, "durable steps per group commit", 1);
   if (f.cpu_per_saga_us > 0) {
     rep.add("cpu_per_saga_us", f.cpu_per_saga_us, "CPU per saga, whole process (us)", 1);
     rep.add("cpu_pct", f.cpu_pct, "CPU used in the window (200 = 2 cores)", 1);
