@@ -36,6 +36,9 @@ caf::behavior entity_behavior(caf::stateful_actor<entity_actor_state>* self, run
   return {
     [=](deliver_atom, std::string& bytes) { c->on_deliver(std::move(bytes)); },
     [=](ack_atom, const std::string& bytes) { c->on_ack(bytes); },
+    [=](acked_atom, const std::string& receiver, uint64_t seq) {
+      c->on_plain_ack(receiver, seq);
+    },
     [=](committed_atom, uint64_t token) { c->on_committed(token); },
     [=](commit_failed_atom, uint64_t token) { c->on_commit_failed(token); },
     [=](resend_atom) { c->on_resend_tick(); },

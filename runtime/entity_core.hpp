@@ -56,6 +56,7 @@ public:
   // -- message handlers ---------------------------------------------------------
   void on_deliver(std::string bytes);
   void on_ack(const std::string& bytes);
+  void on_plain_ack(const std::string& receiver, uint64_t seq);
   void on_committed(uint64_t token);
   void finish_step(post_commit pc);
   void compact_pending();
@@ -101,6 +102,8 @@ private:
   void send_entry(outbox_entry& e);
   void arm_resend(int64_t at_ms);
   void send_ack(const std::string& to, const Ack& ack);
+  void handle_ack(const std::string& receiver, uint64_t seq, bool failed,
+                  const std::string& error);
   void ack_duplicate(const Envelope& env, bool failed);
   void dead_letter_at_sender(outbox_entry e, const std::string& reason);
   mutation dead_letter_mutation(const Envelope& env, const std::string& reason,

@@ -179,12 +179,25 @@ void entity_core::on_ack(const std::string& bytes) {
     rt_.route(ref_, caf::make_message(ack_atom::value, bytes), false);
     return;
   }
-  if (ack.failed() && mode_ != entity_mode::running)
+  handle_ack(ack.receiver(), ack.channel_seq(), ack.failed(), ack.error());
+}
+
+void entity_core::on_plain_ack(const std::string& receiver, uint64_t seq) {
+  if (mode_ == entity_mode::retired) {
+    rt_.route(ref_, caf::make_message(acked_atom::value, receiver, seq), false);
+    return;
+  }
+  handle_ack(receiver, seq, false, {});
+}
+
+void entity_core::handle_ack(const std::string& receiver, uint64_t seq, bool failed,
+                             const std::string& error) {
+  if (failed && mode_ != entity_mode::running)
     return;  // after the restart the resend earns the same failed ack again
-  auto e = img_.mailbox.remove(ack.receiver(), ack.channel_seq());
+  auto e = img_.mailbox.remove(receiver, seq);
   if (!e)
     return;  // a duplicate ack
-  if (!ack.failed()) {
+  if (!failed) {
     acked_unrecorded_.push_back(e->env.id());
   } else {
     DeliveryFailed df;
@@ -192,10 +205,10 @@ void entity_core::on_ack(const std::string& bytes) {
     df.set_receiver(e->env.receiver());
     df.set_type(e->env.type());
     df.set_payload(e->env.payload());
-    auto colon = ack.error().find(':');
-    auto reason = colon == std::string::npos ? std::string{} : ack.error().substr(0, colon);
+    auto colon = error.find(':');
+    auto reason = colon == std::string::npos ? std::string{} : error.substr(0, colon);
     df.set_reason(reason == "poison" || reason == "invalid" ? reason : "undeliverable");
-    df.set_last_error(ack.error());
+    df.set_last_error(error);
     df.set_attempts(e->attempts);
     internal_input in;
     in.key = "failed:" + e->env.id();
@@ -205,12 +218,19 @@ void entity_core::on_ack(const std::string& bytes) {
     in.correlation_id = e->env.correlation_id();
     run_internal(in);
   }
-  pump(ack.receiver());
+  pump(receiver);
   maybe_drain_parked();
   update_pinned();
 }
 
 void entity_core::send_ack(const std::string& to, const Ack& ack) {
+  // Between entities a successful ack is just (receiver, seq): no Protobuf round trip.
+  // Clients get the whole Ack (it carries decide's reply or rejection), failures the error.
+  if (!ack.failed() && !is_client_ref(to)) {
+    rt_.route(to, caf::make_message(acked_atom::value, ack.receiver(), ack.channel_seq()),
+              false);
+    return;
+  }
   rt_.route(to, caf::make_message(ack_atom::value, ack.SerializeAsString()), false);
 }
 

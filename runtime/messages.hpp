@@ -8,6 +8,7 @@ namespace sagaforge {
 
 using deliver_atom = caf::atom_constant<caf::atom("deliver")>;      // + Envelope bytes
 using ack_atom = caf::atom_constant<caf::atom("ack")>;              // + Ack bytes
+using acked_atom = caf::atom_constant<caf::atom("acked")>;  // + receiver ref, seq: plain ack
 using committed_atom = caf::atom_constant<caf::atom("committed")>;  // + token
 using commit_failed_atom = caf::atom_constant<caf::atom("commitfail")>;
 using resend_atom = caf::atom_constant<caf::atom("resend")>;
