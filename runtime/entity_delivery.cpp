@@ -1,6 +1,7 @@
 // Delivery side of an entity (DESIGN §4): windows per (sender, receiver) channel, acks,
 // resends with exponential backoff and jitter, dead letters when the retry policy gives up,
-// and durable timers armed through CAF's clock (so tests can advance time).
+// and durable timers armed through the node's timer service (on CAF's clock, so tests can
+// advance time).
 #include <chrono>
 #include <limits>
 

@@ -1,5 +1,6 @@
 // The CAF atoms the runtime's actors exchange. Payloads are Protobuf bytes in strings, so
-// the same messages can cross BASP unchanged when the cluster layer routes them.
+// the same messages can cross BASP unchanged when the cluster layer routes them; a plain ack
+// between entities is just a ref and a seq.
 #pragma once
 
 #include "caf/atom.hpp"
