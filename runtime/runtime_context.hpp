@@ -40,8 +40,9 @@ struct runtime_counters {
 };
 
 /// Sees an entity's state after a commit, when no later step of that entity is in flight,
-/// so what it sees is durable. Called on the entity's thread: it must be thread-safe, cheap
-/// and must not block. Consecutive states may be coalesced into the last one.
+/// so what it sees is durable. Called on the entity's thread: it must be thread-safe, cheap,
+/// must not block and must not (un)register observers (it runs under their lock).
+/// Consecutive states may be coalesced into the last one.
 using state_observer = std::function<void(const std::string& ref, const pb_message& state)>;
 
 /// Routes a message to an entity ref. The single-node router resolves through the
