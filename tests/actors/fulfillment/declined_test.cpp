@@ -12,10 +12,7 @@ using namespace sagaforge::testing::ful;
 
 namespace {
 
-struct fixture {
-  std::shared_ptr<memory_store> st = std::make_shared<memory_store>();
-  std::unique_ptr<test_node> node = make_node(st);
-
+struct fixture : node_fixture {
   fixture() {
     for (auto sku : {"SKU-0000", "SKU-0001", "SKU-0002"})
       restock(*node, sku, 10);

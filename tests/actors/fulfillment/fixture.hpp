@@ -49,6 +49,13 @@ uint64_t place(test_node& node, const order::CreateOrder& c);
 
 void restock(test_node& node, const std::string& sku, int64_t quantity);
 
+/// The base of the scenario suites' fixtures: one node with the domain's types on a memory
+/// store that outlives it.
+struct node_fixture {
+  std::shared_ptr<memory_store> st = std::make_shared<memory_store>();
+  std::unique_ptr<test_node> node = make_node(st);
+};
+
 /// Advances the clock in `step` slices (timers armed meanwhile become due in turn).
 void pass_time(test_node& node, std::chrono::milliseconds total,
                std::chrono::milliseconds step = std::chrono::milliseconds{100});

@@ -14,10 +14,7 @@ using namespace sagaforge::testing::ful;
 
 namespace {
 
-struct fixture {
-  std::shared_ptr<memory_store> st = std::make_shared<memory_store>();
-  std::unique_ptr<test_node> node = make_node(st);
-
+struct fixture : node_fixture {
   /// Sends `c` to order/<ref_id>; checks the rejection names `why` and nothing was stored.
   void expect_rejected(const order::CreateOrder& c, const std::string& why,
                        const std::string& ref_id = "") {

@@ -13,10 +13,7 @@ using namespace sagaforge::testing::ful;
 
 namespace {
 
-struct fixture {
-  std::shared_ptr<memory_store> st = std::make_shared<memory_store>();
-  std::unique_ptr<test_node> node = make_node(st);
-
+struct fixture : node_fixture {
   fixture() {
     restock(*node, "SKU-0000", 10);
     restock(*node, "SKU-0001", 10);
