@@ -131,11 +131,13 @@ void durable_mailbox::take_outbox(StepRecord& rec) {
 }
 
 void durable_mailbox::apply_except_outbox(const StepRecord& rec, bool live) {
-  for (int i = 0; !live && i < rec.acked_size(); ++i) {
-    std::string receiver;
-    uint64_t seq = 0;
-    if (parse_envelope_id(rec.acked(i), receiver, seq))
-      remove(receiver, seq);
+  if (!live) {
+    for (auto& id : rec.acked()) {
+      std::string receiver;
+      uint64_t seq = 0;
+      if (parse_envelope_id(id, receiver, seq))
+        remove(receiver, seq);
+    }
   }
   if (!rec.inbound_sender().empty())
     consume(rec.inbound_sender(), rec.inbound_seq(), rec.inbound_failed(), rec.at_ms());

@@ -94,12 +94,10 @@ struct driver_state {
   std::unordered_map<std::string, size_t> index_of;  // saga ref -> index
   std::vector<std::pair<std::string, std::string>> plan;  // (customer, reward) per saga
   std::vector<int64_t> issued_ms;
-  std::vector<steady::time_point> issued_at;
   std::priority_queue<poll_item, std::vector<poll_item>, std::greater<>> polls;
   size_t next_issue = 0;
   int64_t in_flight = 0;
   size_t finished = 0;  // settled or rejected
-  double expected_ms = 0;  // moving average of the settle latency
   uint64_t polls_sent = 0;
   steady::time_point start, last_settled;
   double cpu_start_s = 0, cpu_last_settled_s = 0;  // process CPU time at those points
@@ -134,24 +132,19 @@ void finish_one(driver_actor self) {
   st.cpu_last_settled_s = process_cpu_s();
 }
 
-/// A saga not reported settled by the observer is polled once a second.
+/// A saga the observer has not reported settled is polled every poll_interval_ms.
 void schedule_poll(driver_actor self, const driver_env& env, size_t i) {
   auto& st = self.state;
   if (st.sagas[i].settled)
     return;
-  auto delay = static_cast<double>(env.opts.poll_interval_ms);
-  st.polls.push(poll_item{steady::now() + std::chrono::microseconds{static_cast<int64_t>(
-                                            delay * 1000)},
-                          i});
+  auto at = steady::now() + std::chrono::milliseconds{env.opts.poll_interval_ms};
+  st.polls.push(poll_item{at, i});
 }
 
 void settled(driver_actor self, size_t i, RedemptionState s) {
-  auto& st = self.state;
-  if (st.sagas[i].settled || st.sagas[i].rejected)
+  auto& rec = self.state.sagas[i];
+  if (rec.settled || rec.rejected)
     return;  // the observer and a fallback poll both saw it
-  auto latency = static_cast<double>(s.finished_at_ms() - st.issued_ms[i]);
-  st.expected_ms = st.expected_ms == 0 ? latency : 0.9 * st.expected_ms + 0.1 * latency;
-  auto& rec = st.sagas[i];
   rec.settled = true;
   rec.state = std::move(s);
   finish_one(self);
@@ -186,7 +179,6 @@ void issue(driver_actor self, const driver_env& env) {
   start.set_reward_id(st.plan[i].second);
   start.set_expected_cost(env.opts.reward_cost_points);
   st.issued_ms[i] = env.node->context().now_ms();
-  st.issued_at[i] = steady::now();
   auto msg = typed_bytes::of(start);
   self->request(env.node->client(), caf::infinite, send_atom::value,
                 "redemption/" + st.sagas[i].id, msg.type, msg.payload, st.sagas[i].id)
@@ -310,7 +302,6 @@ caf::expected<workload_result> run_redemption_workload(node_runtime& node,
   data->sagas.resize(n);
   data->plan.resize(n);
   data->issued_ms.resize(n);
-  data->issued_at.resize(n);
   auto pick = [&](int64_t count) { return static_cast<int64_t>(rng() % static_cast<uint64_t>(count)); };
   for (size_t i = 0; i < n; ++i) {
     data->sagas[i].id = saga_id(r.run_id, static_cast<int64_t>(i));
