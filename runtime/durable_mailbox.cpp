@@ -72,7 +72,7 @@ void durable_mailbox::add(Envelope env, int64_t now_ms, bool committed) {
   seq_slot = std::max(seq_slot, seq);
   outbox_entry e;
   e.attempts = env.attempt() > 0 ? env.attempt() - 1 : 0;
-  e.env = std::move(env);
+  e.env = std::make_shared<Envelope>(std::move(env));
   e.committed = committed;
   e.next_attempt_ms = now_ms;
   if (ch.emplace(seq, std::move(e)).second)
@@ -175,7 +175,7 @@ void durable_mailbox::save(EntitySnapshot& snap) const {
   }
   for (auto& [receiver, entries] : outbox_)
     for (auto& [seq, e] : entries)
-      *snap.add_outbox() = e.env;
+      *snap.add_outbox() = *e.env;
   for (auto& [name, t] : timers_)
     *snap.add_timers() = t;
 }

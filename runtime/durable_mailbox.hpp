@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -23,7 +24,8 @@ std::string envelope_id(const std::string& sender, const std::string& receiver, 
 bool parse_envelope_id(const std::string& id, std::string& receiver, uint64_t& seq);
 
 struct outbox_entry {
-  Envelope env;
+  std::shared_ptr<Envelope> env;  // never null; handed to the receiver as it is
+  bool shared = false;      // a receiver may hold env: copy it before changing it
   bool committed = false;   // durable: may be sent
   bool in_flight = false;   // sent, not acked yet
   uint32_t attempts = 0;    // sends so far in this incarnation plus stored attempts

@@ -34,7 +34,8 @@ caf::behavior entity_behavior(caf::stateful_actor<entity_actor_state>* self, run
   auto* c = self->state.core.get();
   c->start();
   return {
-    [=](deliver_atom, std::string& bytes) { c->on_deliver(std::move(bytes)); },
+    [=](deliver_atom, envelope_ptr& env) { c->on_deliver(std::move(env)); },
+    [=](deliver_atom, const std::string& bytes) { c->on_deliver(bytes); },
     [=](ack_atom, const std::string& bytes) { c->on_ack(bytes); },
     [=](acked_atom, const std::string& receiver, uint64_t seq) {
       c->on_plain_ack(receiver, seq);
@@ -95,38 +96,45 @@ void entity_core::start() {
   resume_after_recovery();
 }
 
-void entity_core::on_deliver(std::string bytes) {
+void entity_core::on_deliver(const std::string& bytes) {
+  auto env = std::make_shared<Envelope>();
+  if (!env->ParseFromString(bytes)) {
+    rt_.counters().invalid_envelopes++;
+    spdlog::error("[{}] dropped an envelope that does not parse ({} bytes)", ref_, bytes.size());
+    return;
+  }
+  on_deliver(envelope_ptr{std::move(env)});
+}
+
+void entity_core::on_deliver(envelope_ptr env) {
   entry_->last_active_ms.store(rt_.now_ms(), std::memory_order_relaxed);
   switch (mode_) {
     case entity_mode::retired:
       // Enqueued before the directory dropped us: hand it to the next incarnation.
-      rt_.route(ref_, caf::make_message(deliver_atom::value, std::move(bytes)), true);
+      rt_.route(ref_, caf::make_message(deliver_atom::value, std::move(env)), true);
       return;
     case entity_mode::broken:
-      if (!logic_) {
-        Envelope env;
-        if (env.ParseFromString(bytes) && !env.sender().empty()) {
-          Ack a;
-          a.set_sender(env.sender());
-          a.set_receiver(ref_);
-          a.set_channel_seq(env.channel_seq());
-          a.set_failed(true);
-          a.set_error("undeliverable: " + broken_reason_);
-          send_ack(env.sender(), a);
-        }
+      if (!logic_ && !env->sender().empty()) {
+        Ack a;
+        a.set_sender(env->sender());
+        a.set_receiver(ref_);
+        a.set_channel_seq(env->channel_seq());
+        a.set_failed(true);
+        a.set_error("undeliverable: " + broken_reason_);
+        send_ack(env->sender(), a);
       }
       return;  // a corrupt store: leave it unacked in the sender's outbox
     case entity_mode::running:
       if (parked_.empty() && !outbox_full()) {
-        auto sender = handle_envelope(std::move(bytes));
+        auto sender = handle_envelope(std::move(env));
         if (!sender.empty())
           drain_holdback(sender);
         return;
       }
-      park(std::move(bytes));
+      park(std::move(env));
       return;
     default:
-      park(std::move(bytes));
+      park(std::move(env));
   }
 }
 

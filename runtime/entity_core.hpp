@@ -14,6 +14,7 @@
 
 #include "envelope.pb.h"
 #include "runtime/entity_actor.hpp"
+#include "runtime/local_envelope.hpp"
 #include "runtime/recovery.hpp"
 #include "runtime/runtime_context.hpp"
 
@@ -54,7 +55,8 @@ public:
   void start();
 
   // -- message handlers ---------------------------------------------------------
-  void on_deliver(std::string bytes);
+  void on_deliver(const std::string& bytes);  // from a client or a test: parsed here
+  void on_deliver(envelope_ptr env);
   void on_ack(const std::string& bytes);
   void on_plain_ack(const std::string& receiver, uint64_t seq);
   void on_committed(uint64_t token);
@@ -69,9 +71,9 @@ public:
 private:
   // -- steps (entity_step.cpp) ---------------------------------------------------
   /// Returns the sender when the envelope was processed (its holdback may now drain).
-  std::string handle_envelope(std::string bytes);
+  std::string handle_envelope(envelope_ptr env);
   void drain_holdback(const std::string& sender);
-  void process_envelope(Envelope& env);
+  void process_envelope(const envelope_ptr& env);
   bool run_step(const inbound& in, const Envelope* src, const internal_input* internal,
                 const std::string& crash_key);
   void consume_as_poison(const Envelope* src, const internal_input* internal,
@@ -95,7 +97,7 @@ private:
   bool crashed(const std::string& key, const std::string& what, const std::string& correlation);
   void restart_now();
   void drain_parked();
-  void park(std::string bytes);
+  void park(envelope_ptr env);
 
   // -- delivery (entity_delivery.cpp) -----------------------------------------------
   void pump(const std::string& receiver);
@@ -129,8 +131,8 @@ private:
   uint64_t next_token_ = 0;
   std::vector<std::string> acked_unrecorded_;
   std::vector<mutation> extra_muts_;  // dead letters riding on the next commit
-  std::vector<std::string> parked_;
-  std::unordered_map<std::string, std::map<uint64_t, std::string>> holdback_;
+  std::vector<envelope_ptr> parked_;
+  std::unordered_map<std::string, std::map<uint64_t, envelope_ptr>> holdback_;
   struct crash_record {
     uint32_t count = 0;
     int64_t since_ms = 0;

@@ -12,6 +12,7 @@
 #include "runtime/entity_core.hpp"
 #include "runtime/entity_ref.hpp"
 #include "runtime/errors.hpp"
+#include "runtime/local_envelope.hpp"
 #include "runtime/log_keys.hpp"
 #include "runtime/messages.hpp"
 
@@ -44,7 +45,7 @@ void entity_core::pump(const std::string& receiver) {
       ++in_flight;
       continue;
     }
-    if (now - e.env.created_at_ms() >= rt_.settings().retry_max_age_ms) {
+    if (now - e.env->created_at_ms() >= rt_.settings().retry_max_age_ms) {
       too_old.push_back(e);  // never (re)send past max age: de-dup records may be gone
       continue;
     }
@@ -69,13 +70,15 @@ void entity_core::send_entry(outbox_entry& e) {
   e.attempts++;
   e.in_flight = true;
   e.next_attempt_ms = rt_.now_ms() + backoff_ms(e.attempts);
-  e.env.set_attempt(e.attempts);
-  if (auto* ch = img_.mailbox.channel(e.env.receiver()))
-    e.env.set_channel_floor(ch->begin()->first);
+  if (e.shared)  // the receiver may still be reading the copy it got
+    e.env = std::make_shared<Envelope>(*e.env);
+  e.env->set_attempt(e.attempts);
+  if (auto* ch = img_.mailbox.channel(e.env->receiver()))
+    e.env->set_channel_floor(ch->begin()->first);
   if (e.attempts > 1)
     rt_.counters().resends++;
-  rt_.route(e.env.receiver(), caf::make_message(deliver_atom::value, e.env.SerializeAsString()),
-            true);
+  e.shared = true;
+  rt_.route(e.env->receiver(), caf::make_message(deliver_atom::value, envelope_ptr{e.env}), true);
   arm_resend(e.next_attempt_ms);
 }
 
@@ -104,7 +107,7 @@ void entity_core::on_resend_tick() {
       if (e.next_attempt_ms <= now) {
         if (static_cast<int64_t>(e.attempts) >= cfg.retry_max_attempts)
           expired.emplace_back(e, "max_attempts");
-        else if (now - e.env.created_at_ms() >= cfg.retry_max_age_ms)
+        else if (now - e.env->created_at_ms() >= cfg.retry_max_age_ms)
           expired.emplace_back(e, "max_age");
         else
           send_entry(e);
@@ -116,7 +119,7 @@ void entity_core::on_resend_tick() {
   for (auto& [e, reason] : expired) {
     if (mode_ != entity_mode::running)
       break;  // a crash handling a failure: the rest are found again after the restart
-    receivers.push_back(e.env.receiver());
+    receivers.push_back(e.env->receiver());
     dead_letter_at_sender(std::move(e), reason);
   }
   for (auto& r : receivers)
@@ -145,27 +148,27 @@ mutation entity_core::dead_letter_mutation(const Envelope& env, const std::strin
 }
 
 void entity_core::dead_letter_at_sender(outbox_entry e, const std::string& reason) {
-  auto removed = img_.mailbox.remove(e.env.receiver(), e.env.channel_seq());
+  auto removed = img_.mailbox.remove(e.env->receiver(), e.env->channel_seq());
   if (!removed)
     return;
   spdlog::warn("[{}] ({}) gave up delivering {} to {} after {} attempts ({}); dead-lettered",
-               ref_, e.env.correlation_id(), e.env.id(), e.env.receiver(), e.attempts, reason);
-  extra_muts_.push_back(dead_letter_mutation(e.env, reason, "no ack from the receiver",
+               ref_, e.env->correlation_id(), e.env->id(), e.env->receiver(), e.attempts, reason);
+  extra_muts_.push_back(dead_letter_mutation(*e.env, reason, "no ack from the receiver",
                                              e.attempts, "sender"));
   DeliveryFailed df;
-  df.set_envelope_id(e.env.id());
-  df.set_receiver(e.env.receiver());
-  df.set_type(e.env.type());
-  df.set_payload(e.env.payload());
+  df.set_envelope_id(e.env->id());
+  df.set_receiver(e.env->receiver());
+  df.set_type(e.env->type());
+  df.set_payload(e.env->payload());
   df.set_reason(reason);
   df.set_last_error("no ack from the receiver");
   df.set_attempts(e.attempts);
   internal_input in;
-  in.key = "failed:" + e.env.id();
+  in.key = "failed:" + e.env->id();
   in.type = type_name_of<DeliveryFailed>();
   in.payload = df.SerializeAsString();
-  in.acked.push_back(e.env.id());
-  in.correlation_id = e.env.correlation_id();
+  in.acked.push_back(e.env->id());
+  in.correlation_id = e.env->correlation_id();
   run_internal(in);
 }
 
@@ -199,24 +202,24 @@ void entity_core::handle_ack(const std::string& receiver, uint64_t seq, bool fai
   if (!e)
     return;  // a duplicate ack
   if (!failed) {
-    acked_unrecorded_.push_back(e->env.id());
+    acked_unrecorded_.push_back(e->env->id());
   } else {
     DeliveryFailed df;
-    df.set_envelope_id(e->env.id());
-    df.set_receiver(e->env.receiver());
-    df.set_type(e->env.type());
-    df.set_payload(e->env.payload());
+    df.set_envelope_id(e->env->id());
+    df.set_receiver(e->env->receiver());
+    df.set_type(e->env->type());
+    df.set_payload(e->env->payload());
     auto colon = error.find(':');
     auto reason = colon == std::string::npos ? std::string{} : error.substr(0, colon);
     df.set_reason(reason == "poison" || reason == "invalid" ? reason : "undeliverable");
     df.set_last_error(error);
     df.set_attempts(e->attempts);
     internal_input in;
-    in.key = "failed:" + e->env.id();
+    in.key = "failed:" + e->env->id();
     in.type = type_name_of<DeliveryFailed>();
     in.payload = df.SerializeAsString();
-    in.acked.push_back(e->env.id());  // recorded with the step that handles the failure
-    in.correlation_id = e->env.correlation_id();
+    in.acked.push_back(e->env->id());  // recorded with the step that handles the failure
+    in.correlation_id = e->env->correlation_id();
     run_internal(in);
   }
   pump(receiver);

@@ -15,6 +15,8 @@
 
 #include <google/protobuf/message.h>
 
+#include "envelope.pb.h"
+
 namespace sagaforge {
 
 using pb_message = google::protobuf::Message;
@@ -33,32 +35,41 @@ public:
       envelope_id_(std::move(envelope_id)), correlation_id_(std::move(correlation_id)),
       wants_reply_(wants_reply) {}
 
+  /// Reads straight from a delivered envelope (shared and immutable: nothing is copied).
+  explicit inbound(std::shared_ptr<const Envelope> env)
+    : env_(std::move(env)), wants_reply_(env_->wants_reply()) {}
+
   template <class T>
   static inbound of(const T& msg, std::string sender = "client/test", bool wants_reply = true) {
     return inbound{type_name_of<T>(), msg.SerializeAsString(), std::move(sender), "", "",
                    wants_reply};
   }
 
-  const std::string& type() const { return type_; }
-  const std::string& payload() const { return payload_; }
+  const std::string& type() const { return env_ ? env_->type() : type_; }
+  const std::string& payload() const { return env_ ? env_->payload() : payload_; }
   /// Ref of the sending entity, "client/<name>", or "" for runtime-internal inputs.
-  const std::string& sender() const { return sender_; }
-  const std::string& envelope_id() const { return envelope_id_; }
-  const std::string& correlation_id() const { return correlation_id_; }
+  const std::string& sender() const { return env_ ? env_->sender() : sender_; }
+  const std::string& envelope_id() const { return env_ ? env_->id() : envelope_id_; }
+  const std::string& correlation_id() const {
+    return env_ ? env_->correlation_id() : correlation_id_;
+  }
   bool wants_reply() const { return wants_reply_; }
+  /// The envelope this input arrived in; null for timers and other internal inputs.
+  const std::shared_ptr<const Envelope>& envelope() const { return env_; }
 
   template <class T>
   bool is() const {
-    return type_ == type_name_of<T>();
+    return type() == type_name_of<T>();
   }
 
   /// Parses the payload as T; false when the type differs or the bytes are corrupt.
   template <class T>
   bool parse(T& out) const {
-    return is<T>() && out.ParseFromString(payload_);
+    return is<T>() && out.ParseFromString(payload());
   }
 
 private:
+  std::shared_ptr<const Envelope> env_;
   std::string type_;
   std::string payload_;
   std::string sender_;

@@ -67,13 +67,8 @@ std::string check_effects(const effects& fx, const runtime_settings& cfg) {
 
 } // namespace
 
-std::string entity_core::handle_envelope(std::string bytes) {
-  Envelope env;
-  if (!env.ParseFromString(bytes)) {
-    rt_.counters().invalid_envelopes++;
-    spdlog::error("[{}] dropped an envelope that does not parse ({} bytes)", ref_, bytes.size());
-    return {};
-  }
+std::string entity_core::handle_envelope(envelope_ptr ptr) {
+  const Envelope& env = *ptr;
   if (auto what = unattributable(env, ref_); !what.empty()) {
     rt_.counters().invalid_envelopes++;
     spdlog::error("[{}] dropped envelope '{}': {}", ref_, env.id(), what);
@@ -91,7 +86,7 @@ std::string entity_core::handle_envelope(std::string bytes) {
     case inbound_verdict::hold: {
       auto& hb = holdback_[env.sender()];
       if (static_cast<int64_t>(hb.size()) < rt_.settings().holdback_max)
-        hb.emplace(env.channel_seq(), std::move(bytes));
+        hb.emplace(env.channel_seq(), std::move(ptr));
       return {};  // beyond the bound: dropped unacked, the sender resends
     }
     case inbound_verdict::process:
@@ -104,7 +99,7 @@ std::string entity_core::handle_envelope(std::string bytes) {
     consume_as_poison(&env, nullptr, what, "invalid");
     return env.sender();
   }
-  process_envelope(env);
+  process_envelope(ptr);
   return env.sender();
 }
 
@@ -138,19 +133,15 @@ bool entity_core::is_poison(const std::string& key) {
          && rt_.now_ms() - c->second.since_ms <= rt_.settings().restart_window_ms;
 }
 
-void entity_core::process_envelope(Envelope& env) {
-  if (is_poison(env.id())) {
-    auto error = crashes_[env.id()].error;
-    crashes_.erase(env.id());
-    consume_as_poison(&env, nullptr, error);
+void entity_core::process_envelope(const envelope_ptr& env) {
+  if (is_poison(env->id())) {
+    auto error = crashes_[env->id()].error;
+    crashes_.erase(env->id());
+    consume_as_poison(env.get(), nullptr, error);
     return;
   }
-  // The step reads these through `in` from here on: moved, not copied (run_step restores
-  // them if it has to park the envelope again).
-  inbound in{std::move(*env.mutable_type()), std::move(*env.mutable_payload()), env.sender(),
-             std::move(*env.mutable_id()), std::move(*env.mutable_correlation_id()),
-             env.wants_reply()};
-  run_step(in, &env, nullptr, in.envelope_id());
+  inbound in{env};
+  run_step(in, env.get(), nullptr, in.envelope_id());
 }
 
 bool entity_core::crashed(const std::string& key, const std::string& what,
@@ -191,14 +182,8 @@ bool entity_core::run_step(const inbound& in, const Envelope* src, const interna
   }
   if (!failure.empty()) {
     crashed(crash_key, failure, in.correlation_id());
-    if (src) {  // redelivered after the restart
-      Envelope again = *src;
-      again.set_type(in.type());
-      again.set_payload(in.payload());
-      again.set_id(in.envelope_id());
-      again.set_correlation_id(in.correlation_id());
-      parked_.insert(parked_.begin(), again.SerializeAsString());
-    }
+    if (src)  // redelivered after the restart
+      parked_.insert(parked_.begin(), in.envelope());
     if (pending_head_ == pending_.size())
       restart_now();
     return false;
@@ -404,12 +389,12 @@ void entity_core::restart_now() {
   drain_parked();
 }
 
-void entity_core::park(std::string bytes) {
+void entity_core::park(envelope_ptr env) {
   if (static_cast<int64_t>(parked_.size()) >= rt_.settings().parked_max) {
     rt_.counters().dropped_busy++;  // unacked: the sender's outbox resends it later
     return;
   }
-  parked_.push_back(std::move(bytes));
+  parked_.push_back(std::move(env));
 }
 
 void entity_core::drain_parked() {

@@ -1,13 +1,14 @@
-// The CAF atoms the runtime's actors exchange. Payloads are Protobuf bytes in strings, so
-// the same messages can cross BASP unchanged when the cluster layer routes them; a plain ack
-// between entities is just a ref and a seq.
+// The CAF atoms the runtime's actors exchange. Payloads from clients are Protobuf bytes in
+// strings; between the entities of one node an envelope travels as a shared immutable
+// object (local_envelope.hpp) and a plain ack is just a ref and a seq.
 #pragma once
 
 #include "caf/atom.hpp"
 
 namespace sagaforge {
 
-using deliver_atom = caf::atom_constant<caf::atom("deliver")>;      // + Envelope bytes
+// + Envelope bytes (clients, tests), or + envelope_ptr between entities (local_envelope.hpp)
+using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
 using ack_atom = caf::atom_constant<caf::atom("ack")>;              // + Ack bytes
 using acked_atom = caf::atom_constant<caf::atom("acked")>;  // + receiver ref, seq: plain ack
 using committed_atom = caf::atom_constant<caf::atom("committed")>;  // + token

@@ -6,6 +6,9 @@
 #include "actors/counter/counter.hpp"
 #include "counter.pb.h"
 #include "runtime/client_actor.hpp"
+#include "runtime/directory.hpp"
+#include "runtime/local_envelope.hpp"
+#include "runtime/messages.hpp"
 #include "tests/support/test_node.hpp"
 
 using namespace sagaforge;
@@ -13,6 +16,25 @@ using namespace sagaforge::testing;
 using sagaforge::counter::CounterState;
 
 namespace {
+
+/// Passes everything on except envelopes to `held` while `holding`: those it keeps.
+class holding_router : public router {
+public:
+  holding_router(directory& d, std::string held) : dir_(d), held_(std::move(held)) {}
+  bool route(const std::string& to, const caf::message& msg, bool activate) override {
+    if (holding && to == held_ && msg.match_elements<deliver_atom, envelope_ptr>()) {
+      kept.push_back(msg.get_as<envelope_ptr>(1));
+      return true;
+    }
+    return dir_.deliver(to, msg, activate);
+  }
+  bool holding = true;
+  std::vector<envelope_ptr> kept;
+
+private:
+  directory& dir_;
+  std::string held_;
+};
 
 struct fixture {
   std::shared_ptr<memory_store> st = std::make_shared<memory_store>();
@@ -144,6 +166,37 @@ CAF_TEST(the node client interleaves receivers without gaps blocking any of them
     node->advance(std::chrono::milliseconds{2000});  // resend ticks: nothing applies twice
   CAF_CHECK_EQUAL(node->state_of<CounterState>("counter/a").value(), 15);
   CAF_CHECK_EQUAL(node->runtime().context().counters().resends.load(), 0u);
+}
+
+CAF_TEST(a resend never changes the envelope object a receiver was handed) {
+  // Between entities the envelope is shared, not serialized: the sender must copy it
+  // before stamping the next attempt, or a receiver still holding it would see it change.
+  auto& ctx = node->runtime().context();
+  auto owned = std::make_unique<holding_router>(ctx.dir(), "counter/b");
+  auto* r = owned.get();
+  ctx.set_router(std::move(owned));
+  counter::Forward fw;
+  fw.set_to("counter/b");
+  fw.set_amount(2);
+  node->send("counter/a", fw);
+  node->run();
+  CAF_REQUIRE_EQUAL(r->kept.size(), 1u);
+  for (int i = 0; i < 20 && r->kept.size() < 3; ++i)
+    node->advance(std::chrono::milliseconds{500});
+  CAF_REQUIRE_GREATER_OR_EQUAL(r->kept.size(), 3u);
+  for (size_t i = 0; i < r->kept.size(); ++i) {
+    CAF_CHECK_EQUAL(r->kept[i]->attempt(), i + 1);
+    CAF_CHECK_EQUAL(r->kept[i]->channel_seq(), 1u);
+    if (i > 0)
+      CAF_CHECK_NOT_EQUAL(r->kept[i].get(), r->kept[i - 1].get());
+  }
+  // Every held copy is the same message: delivered late and all at once, it applies once.
+  r->holding = false;
+  for (auto& env : r->kept)
+    ctx.dir().deliver("counter/b", caf::make_message(deliver_atom::value, env), true);
+  node->run();
+  CAF_CHECK_EQUAL(node->state_of<CounterState>("counter/b").value(), 2);
+  CAF_CHECK_EQUAL(node->report("counter/a").outbox_size(), 0u);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
