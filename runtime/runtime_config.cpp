@@ -60,6 +60,8 @@ const std::vector<option_spec>& runtime_options() {
             100000000, &rs::max_active_entities),
     int_opt("entity", "sweep-interval-ms", "how often idle/LRU passivation runs", 1, big,
             &rs::sweep_interval_ms),
+    int_opt("entity", "timer-granularity-ms", "timers and resend ticks due within this many ms "
+            "share one clock tick (fire up to that late)", 1, 1000, &rs::timer_granularity_ms),
     int_opt("mailbox", "channel-window", "unacked envelopes in flight per (sender, receiver)",
             1, 100000, &rs::channel_window),
     int_opt("mailbox", "outbox-max", "outbox entries at which an entity stops consuming", 1,

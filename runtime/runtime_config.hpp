@@ -30,6 +30,7 @@ struct runtime_settings {
   int64_t idle_timeout_ms = 120000;
   int64_t max_active_entities = 200000;
   int64_t sweep_interval_ms = 1000;
+  int64_t timer_granularity_ms = 10;
   // -- durable mailbox --
   int64_t channel_window = 64;
   int64_t outbox_max = 4096;

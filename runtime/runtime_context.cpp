@@ -23,7 +23,8 @@ runtime_context::runtime_context(caf::actor_system& sys, runtime_settings cfg, s
   auto wall = duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
   auto mono = duration_cast<milliseconds>(sys_.clock().now().time_since_epoch()).count();
   clock_base_ms_ = wall - mono;
-  timers_ = std::make_unique<timer_service>([this] { return now_ms(); });
+  timers_ = std::make_unique<timer_service>([this] { return now_ms(); },
+                                            cfg_.timer_granularity_ms);
 }
 
 void runtime_context::register_type(entity_logic_ptr logic) {

@@ -30,16 +30,18 @@ void timer_service::schedule(int64_t due_ms, const caf::strong_actor_ptr& target
     return;
   std::lock_guard<std::mutex> guard{mu_};
   heap_.push(entry{due_ms, next_order_++, caf::actor_cast<caf::weak_actor_ptr>(target), std::move(msg)});
-  if (due_ms < armed_at_)
+  if (tick_for(due_ms) < armed_at_)
     arm_locked(now_ms_());
 }
 
 void timer_service::arm_locked(int64_t now) {
-  if (!ticker_ || heap_.empty() || heap_.top().due_ms >= armed_at_)
+  if (!ticker_ || heap_.empty())
     return;
-  auto due = heap_.top().due_ms;
-  armed_at_ = due;
-  caf::delayed_anon_send(ticker_, std::chrono::milliseconds{std::max<int64_t>(0, due - now)},
+  auto at = tick_for(heap_.top().due_ms);
+  if (at >= armed_at_)
+    return;
+  armed_at_ = at;
+  caf::delayed_anon_send(ticker_, std::chrono::milliseconds{std::max<int64_t>(0, at - now)},
                          tick_atom::value);
 }
 

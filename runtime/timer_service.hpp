@@ -7,6 +7,8 @@
 // not kept until its timer fires.
 #pragma once
 
+#include <algorithm>
+
 #include <cstdint>
 #include <functional>
 #include <limits>
@@ -23,7 +25,10 @@ namespace sagaforge {
 class timer_service {
 public:
   /// `now_ms`: the runtime clock (CAF's clock plus a base, so tests can advance it).
-  explicit timer_service(std::function<int64_t()> now_ms) : now_ms_(std::move(now_ms)) {}
+  /// `granularity_ms`: CAF's clock is armed only for multiples of it, so timers due within
+  /// one granule share a tick (and fire up to granularity_ms - 1 late).
+  explicit timer_service(std::function<int64_t()> now_ms, int64_t granularity_ms = 1)
+    : now_ms_(std::move(now_ms)), granularity_ms_(std::max<int64_t>(1, granularity_ms)) {}
 
   /// The actor that receives the armed ticks and calls fire_due() (spawn_timer_ticker).
   void set_ticker(caf::actor ticker);
@@ -52,7 +57,13 @@ private:
   /// Arms CAF's clock for the heap's top if nothing armed fires by then. Needs mu_.
   void arm_locked(int64_t now);
 
+  /// The tick that fires a timer due at `due_ms`: the next multiple of the granularity.
+  int64_t tick_for(int64_t due_ms) const {
+    return (due_ms + granularity_ms_ - 1) / granularity_ms_ * granularity_ms_;
+  }
+
   std::function<int64_t()> now_ms_;
+  int64_t granularity_ms_;
   mutable std::mutex mu_;
   std::priority_queue<entry, std::vector<entry>, std::greater<>> heap_;
   uint64_t next_order_ = 0;

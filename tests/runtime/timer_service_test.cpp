@@ -1,6 +1,7 @@
 // The timer service: messages fire in due order (FIFO among equal due times), not before
 // they are due, only the earliest due time is armed on CAF's clock, and a target that is
-// gone by then is skipped (held weakly) without harm.
+// gone by then is skipped (held weakly) without harm; with a granularity, timers due in one
+// granule share a tick.
 #define CAF_SUITE runtime.timer_service
 #include "caf/test/dsl.hpp"
 
@@ -111,6 +112,32 @@ CAF_TEST(a target that is gone is skipped and not kept alive) {
   CAF_CHECK(weak.lock() == nullptr);  // the service did not hold it
   advance(200ms);
   CAF_CHECK_EQUAL(*fired, (std::vector<int>{8}));
+}
+
+CAF_TEST(timers due within one granule share a tick and fire at its end) {
+  timer_service coarse{[this] { return now(); }, 10};
+  auto coarse_ticker = spawn_timer_ticker(sys, coarse);
+  coarse.set_ticker(coarse_ticker);
+  auto base = now() / 10 * 10;  // on a granule boundary
+  advance(std::chrono::milliseconds{base + 10 - now()});
+  base += 10;
+  auto to = caf::actor_cast<caf::strong_actor_ptr>(target);
+  auto armed_before = armed();
+  coarse.schedule(base + 1, to, caf::make_message(1));
+  coarse.schedule(base + 4, to, caf::make_message(4));
+  coarse.schedule(base + 10, to, caf::make_message(10));
+  CAF_CHECK_EQUAL(armed(), armed_before + 1);  // one tick, at base + 10, for all three
+  advance(9ms);
+  CAF_CHECK(fired->empty());  // due, but their tick has not come
+  advance(1ms);
+  CAF_CHECK_EQUAL(*fired, (std::vector<int>{1, 4, 10}));
+  coarse.schedule(base + 11, to, caf::make_message(11));
+  advance(9ms);
+  CAF_CHECK_EQUAL(fired->size(), 3u);
+  advance(1ms);  // the next granule's tick, never before the due time
+  CAF_CHECK_EQUAL(fired->back(), 11);
+  caf::anon_send_exit(coarse_ticker, caf::exit_reason::user_shutdown);
+  sched.run();
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -17,6 +17,7 @@ runtime_settings test_settings() {
   s.retry_max_age_ms = 60000;
   s.dedup_retention_ms = 120000;
   s.channel_window = 8;
+  s.timer_granularity_ms = 1;  // timers fire exactly when advance() reaches them
   return s;
 }
 
