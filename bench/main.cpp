@@ -94,6 +94,8 @@ int main(int argc, char** argv) {
   saga->add_option("--rate", so.rate, "open loop: offered sagas/s (0: closed loop)");
   saga->add_option("--durability", so.durability, "fsync | nosync | memory")
     ->capture_default_str();
+  saga->add_option("--shards", so.shards, "sagaforge.store.shard-count (log shards)")
+    ->capture_default_str();
   saga->add_option("--data-dir", so.data_dir, "store folder (default: a scratch folder)");
   saga->add_flag("--json", so.json, "one flat JSON object on stdout");
   CLI11_PARSE(app, argc, argv);

@@ -97,6 +97,7 @@ int run_saga_bench(const saga_options& o) {
   node_runtime::options nopts;
   nopts.settings.data_dir = dir;
   nopts.settings.durability_name = o.durability;
+  nopts.settings.shard_count = o.shards;
   progress("saga: %lld %s sagas, %s, %s, data in %s", static_cast<long long>(o.sagas),
            o.mode.c_str(), o.durability.c_str(),
            o.rate > 0 ? ("open loop at " + std::to_string(o.rate) + "/s").c_str()

@@ -13,6 +13,7 @@ struct saga_options {
   int64_t concurrency = 512;   // closed loop: sagas in flight
   int64_t rate = 0;            // > 0: open loop at this offered rate (sagas/s)
   std::string durability = "fsync";
+  int64_t shards = 64;         // sagaforge.store.shard-count
   std::string data_dir;        // default: a fresh scratch folder, removed at exit
   bool json = false;
 };
