@@ -178,8 +178,10 @@ void entity_core::finish_step(post_commit pc) {
   }
   for (auto& r : receivers)
     pump(r);
-  if (!pc.ack_to.empty())
-    send_ack(pc.ack_to, pc.ack);
+  if (pc.full_ack)
+    send_ack(pc.ack_to, *pc.full_ack);
+  else if (!pc.ack_to.empty())
+    rt_.route(pc.ack_to, caf::make_message(acked_atom::value, ref_, pc.ack_seq), false);
   for (auto& a : pc.extra_acks)
     send_ack(a.sender(), a);
   for (auto& name : pc.timers) {

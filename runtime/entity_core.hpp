@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <random>
 #include <string>
 #include <unordered_map>
@@ -25,7 +26,10 @@ struct post_commit {
   uint64_t token = 0;
   uint64_t log_seq = 0;        // the step's log record (0 for a snapshot-only commit)
   std::string ack_to;          // inbound sender to ack ("" = none)
-  Ack ack;
+  uint64_t ack_seq = 0;        // ...its seq on the channel to us
+  /// The whole Ack, for a client sender (it carries the reply or rejection) or a failed
+  /// input; an entity sender of a processed input gets just (our ref, ack_seq).
+  std::unique_ptr<Ack> full_ack;
   std::vector<std::pair<std::string, uint64_t>> sends;  // (receiver, seq) now sendable
   std::vector<std::string> timers;                      // names to arm
   std::vector<Ack> extra_acks;  // duplicate acks that had to wait for this commit

@@ -197,9 +197,7 @@ bool entity_core::run_step(const inbound& in, const Envelope* src, const interna
     rec.set_inbound_sender(src->sender());
     rec.set_inbound_seq(src->channel_seq());
     pc.ack_to = src->sender();
-    pc.ack.set_sender(src->sender());
-    pc.ack.set_receiver(ref_);
-    pc.ack.set_channel_seq(src->channel_seq());
+    pc.ack_seq = src->channel_seq();
   }
   if (internal) {
     for (auto& id : internal->acked)
@@ -217,19 +215,25 @@ bool entity_core::run_step(const inbound& in, const Envelope* src, const interna
                                 : (internal ? internal->correlation_id : empty_string());
   const auto& cause = src ? in.envelope_id() : crash_key;
   bool to_client = src && is_client_ref(src->sender());
+  if (to_client) {
+    pc.full_ack = std::make_unique<Ack>();
+    pc.full_ack->set_sender(src->sender());
+    pc.full_ack->set_receiver(ref_);
+    pc.full_ack->set_channel_seq(src->channel_seq());
+  }
   if (src && fx.reply) {
     if (to_client) {
-      pc.ack.set_reply_type(fx.reply->type);
-      pc.ack.set_reply_payload(fx.reply->payload);
+      pc.full_ack->set_reply_type(std::move(fx.reply->type));
+      pc.full_ack->set_reply_payload(std::move(fx.reply->payload));
     } else {
-      add_send(rec, pc, src->sender(), fx.reply->type, fx.reply->payload, correlation, cause,
-               false);
+      add_send(rec, pc, src->sender(), std::move(fx.reply->type), std::move(fx.reply->payload),
+               correlation, cause, false);
     }
   }
   if (fx.rejection) {
     spdlog::debug("[{}] rejected {} ({}): {}", ref_, in.type(), correlation, *fx.rejection);
     if (to_client) {
-      pc.ack.set_reply_error(*fx.rejection);
+      pc.full_ack->set_reply_error(*fx.rejection);
     } else if (src) {
       Rejected rj;
       rj.set_reason(*fx.rejection);
@@ -288,11 +292,13 @@ void entity_core::consume_as_poison(const Envelope* src, const internal_input* i
     rec.set_inbound_seq(src->channel_seq());
     rec.set_inbound_failed(true);
     pc.ack_to = src->sender();
-    pc.ack.set_sender(src->sender());
-    pc.ack.set_receiver(ref_);
-    pc.ack.set_channel_seq(src->channel_seq());
-    pc.ack.set_failed(true);
-    pc.ack.set_error(reason + ": " + error);
+    pc.ack_seq = src->channel_seq();
+    pc.full_ack = std::make_unique<Ack>();
+    pc.full_ack->set_sender(src->sender());
+    pc.full_ack->set_receiver(ref_);
+    pc.full_ack->set_channel_seq(src->channel_seq());
+    pc.full_ack->set_failed(true);
+    pc.full_ack->set_error(reason + ": " + error);
     extra_muts_.push_back(dead_letter_mutation(*src, reason, error,
                                                reason == "poison" ? rt_.settings().max_restarts : 1,
                                                "receiver"));
