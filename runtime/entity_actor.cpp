@@ -178,10 +178,14 @@ void entity_core::finish_step(post_commit pc) {
   }
   for (auto& r : receivers)
     pump(r);
-  if (pc.full_ack)
+  if (pc.full_ack) {
     send_ack(pc.ack_to, *pc.full_ack);
-  else if (!pc.ack_to.empty())
-    rt_.route(pc.ack_to, caf::make_message(acked_atom::value, ref_, pc.ack_seq), false);
+  } else if (!pc.ack_to.empty()) {
+    // The ack rode on an envelope pump just sent; if the window held that back, ack now.
+    auto* carrier = pc.ack_rides_on ? img_.mailbox.find(pc.ack_to, pc.ack_rides_on) : nullptr;
+    if (!carrier || !carrier->in_flight)
+      rt_.route(pc.ack_to, caf::make_message(acked_atom::value, ref_, pc.ack_seq), false);
+  }
   for (auto& a : pc.extra_acks)
     send_ack(a.sender(), a);
   for (auto& name : pc.timers) {

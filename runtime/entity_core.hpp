@@ -27,6 +27,7 @@ struct post_commit {
   uint64_t log_seq = 0;        // the step's log record (0 for a snapshot-only commit)
   std::string ack_to;          // inbound sender to ack ("" = none)
   uint64_t ack_seq = 0;        // ...its seq on the channel to us
+  uint64_t ack_rides_on = 0;   // our seq of an envelope to ack_to that carries the ack
   /// The whole Ack, for a client sender (it carries the reply or rejection) or a failed
   /// input; an entity sender of a processed input gets just (our ref, ack_seq).
   std::unique_ptr<Ack> full_ack;
@@ -109,7 +110,7 @@ private:
   void arm_resend(int64_t at_ms);
   void send_ack(const std::string& to, const Ack& ack);
   void handle_ack(const std::string& receiver, uint64_t seq, bool failed,
-                  const std::string& error);
+                  const std::string& error, bool drain_parked = true);
   void ack_duplicate(const Envelope& env, bool failed);
   void dead_letter_at_sender(outbox_entry e, const std::string& reason);
   mutation dead_letter_mutation(const Envelope& env, const std::string& reason,

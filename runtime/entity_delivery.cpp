@@ -195,7 +195,7 @@ void entity_core::on_plain_ack(const std::string& receiver, uint64_t seq) {
 }
 
 void entity_core::handle_ack(const std::string& receiver, uint64_t seq, bool failed,
-                             const std::string& error) {
+                             const std::string& error, bool drain_parked) {
   if (failed && mode_ != entity_mode::running)
     return;  // after the restart the resend earns the same failed ack again
   auto e = img_.mailbox.remove(receiver, seq);
@@ -223,7 +223,8 @@ void entity_core::handle_ack(const std::string& receiver, uint64_t seq, bool fai
     run_internal(in);
   }
   pump(receiver);
-  maybe_drain_parked();
+  if (drain_parked)  // not while an envelope is being handled (a piggybacked ack)
+    maybe_drain_parked();
   update_pinned();
 }
 

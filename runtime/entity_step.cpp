@@ -74,6 +74,8 @@ std::string entity_core::handle_envelope(envelope_ptr ptr) {
     spdlog::error("[{}] dropped envelope '{}': {}", ref_, env.id(), what);
     return {};
   }
+  if (env.acks_seq() != 0 && !is_client_ref(env.sender()))
+    handle_ack(env.sender(), env.acks_seq(), false, {}, false);  // see Envelope.acks_seq
   switch (img_.mailbox.classify(env.sender(), env.channel_seq(), env.channel_floor())) {
     case inbound_verdict::duplicate:
     case inbound_verdict::duplicate_failed: {
@@ -269,6 +271,10 @@ void entity_core::add_send(StepRecord& rec, post_commit& pc, const std::string& 
                            const std::string& cause, bool wants_reply) {
   auto seq = img_.mailbox.next_seq(to);
   auto* env = rec.add_outbox();
+  if (pc.ack_rides_on == 0 && !pc.full_ack && !pc.ack_to.empty() && to == pc.ack_to) {
+    env->set_acks_seq(pc.ack_seq);  // usually sent right after the commit, like the ack
+    pc.ack_rides_on = seq;
+  }
   env->set_id(envelope_id(ref_, to, seq));
   env->set_correlation_id(correlation);
   env->set_causation_id(cause);

@@ -9,6 +9,8 @@
 #include "runtime/directory.hpp"
 #include "runtime/local_envelope.hpp"
 #include "runtime/messages.hpp"
+
+#include <map>
 #include "tests/support/test_node.hpp"
 
 using namespace sagaforge;
@@ -35,6 +37,41 @@ private:
   directory& dir_;
   std::string held_;
 };
+
+/// Counts the plain acks (acked_atom) routed to each ref.
+class ack_counting_router : public router {
+public:
+  explicit ack_counting_router(directory& d) : dir_(d) {}
+  bool route(const std::string& to, const caf::message& msg, bool activate) override {
+    if (msg.match_element<acked_atom>(0))
+      ++plain_acks[to];
+    return dir_.deliver(to, msg, activate);
+  }
+  std::map<std::string, int> plain_acks;
+
+private:
+  directory& dir_;
+};
+
+/// "ponger/<id>": answers every Add from an entity with its Value (a reply envelope).
+entity_logic_ptr ponger_logic() {
+  return std::make_shared<entity_definition<CounterState, counter::CounterEvent>>(
+    "ponger",
+    [](const CounterState& s, const inbound& in, decide_context<counter::CounterEvent>& ctx) {
+      if (counter::Add add; in.parse(add)) {
+        counter::CounterEvent ev;
+        ev.mutable_added()->set_amount(add.amount());
+        ctx.persist(ev);
+        counter::Value v;
+        v.set_value(s.value() + add.amount());
+        ctx.reply(v);
+      }
+    },
+    [](CounterState& s, const counter::CounterEvent& ev) {
+      s.set_value(s.value() + ev.added().amount());
+    },
+    10);
+}
 
 struct fixture {
   std::shared_ptr<memory_store> st = std::make_shared<memory_store>();
@@ -197,6 +234,32 @@ CAF_TEST(a resend never changes the envelope object a receiver was handed) {
   node->run();
   CAF_CHECK_EQUAL(node->state_of<CounterState>("counter/b").value(), 2);
   CAF_CHECK_EQUAL(node->report("counter/a").outbox_size(), 0u);
+}
+
+CAF_TEST(a reply to an entity carries the ack of the message it answers) {
+  // counter/a sends Add to ponger/x, whose step replies: the ack of the Add rides on the
+  // reply (Envelope.acks_seq) instead of a separate message; the reply itself is acked
+  // plainly, as counter/a sends nothing back.
+  test_node two{std::make_shared<memory_store>(),
+                {counter::make_counter_logic(10), ponger_logic()}};
+  auto& ctx = two.runtime().context();
+  auto owned = std::make_unique<ack_counting_router>(ctx.dir());
+  auto* r = owned.get();
+  ctx.set_router(std::move(owned));
+  counter::Forward fw;
+  fw.set_to("ponger/x");
+  fw.set_amount(3);
+  two.send("counter/a", fw);
+  two.run();
+  CAF_CHECK_EQUAL(two.state_of<CounterState>("ponger/x").value(), 3);
+  CAF_CHECK_EQUAL(two.report("counter/a").outbox_size(), 0u);  // acked by the reply
+  CAF_CHECK_EQUAL(two.report("ponger/x").outbox_size(), 0u);
+  CAF_CHECK_EQUAL(r->plain_acks["counter/a"], 0);
+  CAF_CHECK_EQUAL(r->plain_acks["ponger/x"], 1);
+  for (int i = 0; i < 10; ++i)
+    two.advance(std::chrono::milliseconds{500});  // nothing left to resend
+  CAF_CHECK_EQUAL(ctx.counters().resends.load(), 0u);
+  CAF_CHECK_EQUAL(two.state_of<CounterState>("ponger/x").value(), 3);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
