@@ -168,16 +168,16 @@ void entity_core::compact_pending() {
 void entity_core::finish_step(post_commit pc) {
   if (pc.log_seq > entry_->durable_log_seq.load())
     entry_->durable_log_seq.store(pc.log_seq);
-  std::vector<std::string> receivers;
+  std::vector<const std::string*> receivers;
   for (auto& [to, seq] : pc.sends) {
     if (auto* e = img_.mailbox.find(to, seq)) {
       e->committed = true;
-      if (receivers.empty() || receivers.back() != to)
-        receivers.push_back(to);
+      if (receivers.empty() || *receivers.back() != to)
+        receivers.push_back(&to);
     }
   }
-  for (auto& r : receivers)
-    pump(r);
+  for (auto* r : receivers)
+    pump(*r);
   if (pc.full_ack) {
     send_ack(pc.ack_to, *pc.full_ack);
   } else if (!pc.ack_to.empty()) {

@@ -331,7 +331,7 @@ void entity_core::consume_as_poison(const Envelope* src, const internal_input* i
 
 void entity_core::commit(StepRecord& rec, post_commit pc) {
   for (auto& id : acked_unrecorded_)
-    rec.add_acked(id);
+    rec.add_acked(std::move(id));
   acked_unrecorded_.clear();
   img_.mailbox.apply_except_outbox(rec, true);
   ++img_.records_since_snapshot;  // also with snapshots off: passivation needs to know
