@@ -11,6 +11,7 @@
 #include "runtime/durable_mailbox.hpp"
 #include "runtime/entity_ref.hpp"
 #include "runtime/errors.hpp"
+#include "runtime/local_envelope.hpp"
 #include "runtime/messages.hpp"
 #include "runtime/runtime_context.hpp"
 
@@ -20,7 +21,7 @@ namespace {
 
 struct pending_request {
   caf::response_promise promise;
-  Envelope env;
+  std::shared_ptr<Envelope> env;  // shared with the receiver: copied before a resend changes it
   int64_t next_attempt_ms = 0;
 };
 
@@ -91,22 +92,24 @@ caf::behavior client_behavior(caf::stateful_actor<client_state>* self, runtime_c
                                   std::to_string(max_in_flight) + " requests already in flight");
       auto& st = self->state;
       auto seq = st.next_seq(to);
-      Envelope env;
-      env.set_id(envelope_id(st.ref, to, seq));
-      env.set_correlation_id(correlation);
-      env.set_sender(st.ref);
-      env.set_receiver(to);
-      env.set_type(type);
-      env.set_payload(payload);
-      env.set_attempt(1);
-      env.set_created_at_ms(rt->now_ms());
-      env.set_channel_seq(seq);
-      env.set_wants_reply(true);
+      auto env = std::make_shared<Envelope>();
+      env->set_id(envelope_id(st.ref, to, seq));
+      env->set_correlation_id(correlation);
+      env->set_sender(st.ref);
+      env->set_receiver(to);
+      env->set_type(type);
+      env->set_payload(payload);
+      env->set_attempt(1);
+      env->set_created_at_ms(rt->now_ms());
+      env->set_channel_seq(seq);
+      env->set_wants_reply(true);
       auto& p = st.pending[{to, seq}];
       p.promise = self->make_response_promise();
       p.next_attempt_ms = rt->now_ms() + rt->settings().retry_initial_backoff_ms;
-      env.set_channel_floor(st.floor_of(to));
-      rt->route(to, caf::make_message(deliver_atom::value, env.SerializeAsString()), true);
+      env->set_channel_floor(st.floor_of(to));
+      // The entities are local: the envelope goes as a shared object (local_envelope.hpp),
+      // validated by the receiver exactly like bytes from outside.
+      rt->route(to, caf::make_message(deliver_atom::value, envelope_ptr{env}), true);
       p.env = std::move(env);
       arm();
       return p.promise;
@@ -127,11 +130,11 @@ caf::behavior client_behavior(caf::stateful_actor<client_state>* self, runtime_c
       auto now = rt->now_ms();
       for (auto i = st.pending.begin(); i != st.pending.end();) {
         auto& p = i->second;
-        if (static_cast<int64_t>(p.env.attempt()) >= rt->settings().retry_max_attempts
-            || now - p.env.created_at_ms() >= rt->settings().retry_max_age_ms) {
+        if (static_cast<int64_t>(p.env->attempt()) >= rt->settings().retry_max_attempts
+            || now - p.env->created_at_ms() >= rt->settings().retry_max_age_ms) {
           p.promise.deliver(make_runtime_error(runtime_errc::dead_lettered,
                                                "no ack from " + i->first.first + " after "
-                                                 + std::to_string(p.env.attempt()) + " sends"));
+                                                 + std::to_string(p.env->attempt()) + " sends"));
           st.finish(i);
           continue;
         }
@@ -139,13 +142,13 @@ caf::behavior client_behavior(caf::stateful_actor<client_state>* self, runtime_c
         ++i;
         if (p.next_attempt_ms > now)
           continue;
-        p.env.set_attempt(p.env.attempt() + 1);
-        p.env.set_channel_floor(st.floor_of(key.first));
+        p.env = std::make_shared<Envelope>(*p.env);  // the receiver may hold the last one
+        p.env->set_attempt(p.env->attempt() + 1);
+        p.env->set_channel_floor(st.floor_of(key.first));
         p.next_attempt_ms = now + rt->settings().retry_initial_backoff_ms
-                                    * std::min<int64_t>(p.env.attempt(), 8);
+                                    * std::min<int64_t>(p.env->attempt(), 8);
         rt->counters().resends++;
-        rt->route(key.first, caf::make_message(deliver_atom::value, p.env.SerializeAsString()),
-                  true);
+        rt->route(key.first, caf::make_message(deliver_atom::value, envelope_ptr{p.env}), true);
       }
       if (!st.pending.empty())
         arm();
