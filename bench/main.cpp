@@ -96,6 +96,9 @@ int main(int argc, char** argv) {
     ->capture_default_str();
   saga->add_option("--shards", so.shards, "sagaforge.store.shard-count (log shards)")
     ->capture_default_str();
+  saga->add_option("--max-delay-us", so.max_delay_us,
+                   "sagaforge.commit.max-delay-us (group-commit linger)")
+    ->capture_default_str();
   saga->add_option("--data-dir", so.data_dir, "store folder (default: a scratch folder)");
   saga->add_flag("--json", so.json, "one flat JSON object on stdout");
   CLI11_PARSE(app, argc, argv);

@@ -98,6 +98,7 @@ int run_saga_bench(const saga_options& o) {
   nopts.settings.data_dir = dir;
   nopts.settings.durability_name = o.durability;
   nopts.settings.shard_count = o.shards;
+  nopts.settings.commit_max_delay_us = o.max_delay_us;
   progress("saga: %lld %s sagas, %s, %s, data in %s", static_cast<long long>(o.sagas),
            o.mode.c_str(), o.durability.c_str(),
            o.rate > 0 ? ("open loop at " + std::to_string(o.rate) + "/s").c_str()

@@ -14,6 +14,7 @@ struct saga_options {
   int64_t rate = 0;            // > 0: open loop at this offered rate (sagas/s)
   std::string durability = "fsync";
   int64_t shards = 64;         // sagaforge.store.shard-count
+  int64_t max_delay_us = 0;    // sagaforge.commit.max-delay-us
   std::string data_dir;        // default: a fresh scratch folder, removed at exit
   bool json = false;
 };
