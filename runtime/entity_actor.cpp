@@ -188,11 +188,12 @@ void entity_core::finish_step(post_commit pc) {
   }
   for (auto& a : pc.extra_acks)
     send_ack(a.sender(), a);
+  for (auto& name : pc.timers_dropped)
+    drop_timer(name);
   for (auto& name : pc.timers) {
     auto& timers = img_.mailbox.timers();
     if (auto i = timers.find(name); i != timers.end())
-      rt_.timers().schedule(i->second.due_ms(), caf::actor_cast<caf::strong_actor_ptr>(self_),
-                            caf::make_message(timer_atom::value, name, i->second.due_ms()));
+      arm_timer(name, i->second.due_ms());
   }
   update_pinned();
   if (pc.log_seq != 0 && pending_head_ == pending_.size() && rt_.has_observers()

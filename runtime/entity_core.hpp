@@ -33,6 +33,7 @@ struct post_commit {
   std::unique_ptr<Ack> full_ack;
   std::vector<std::pair<std::string, uint64_t>> sends;  // (receiver, seq) now sendable
   std::vector<std::string> timers;                      // names to arm
+  std::vector<std::string> timers_dropped;              // names cancelled by the step
   std::vector<Ack> extra_acks;  // duplicate acks that had to wait for this commit
   bool passivate_after = false;
   bool final_snapshot = false;
@@ -117,6 +118,10 @@ private:
                                 const std::string& error, uint32_t attempts,
                                 const std::string& where);
   void arm_timers();
+  /// Arms durable timer `name` on the timer service (replacing an earlier arming of it).
+  void arm_timer(const std::string& name, int64_t due_ms);
+  /// Cancels the armed message of timer `name`, if any.
+  void drop_timer(const std::string& name);
   void resume_after_recovery();
   int64_t backoff_ms(uint32_t attempts);
 
@@ -145,6 +150,8 @@ private:
   };
   std::unordered_map<std::string, crash_record> crashes_;
   int64_t resend_armed_at_ = 0;
+  timer_handle resend_timer_;  // cancelled when the outbox empties
+  std::unordered_map<std::string, timer_handle> timer_handles_;  // armed durable timers
   int64_t reported_outbox_ = 0;  // this entity's share of counters().outbox_entries
   std::minstd_rand rng_;
 };

@@ -88,12 +88,13 @@ void entity_core::arm_resend(int64_t at_ms) {
   if (resend_armed_at_ != 0)
     return;
   resend_armed_at_ = at_ms;
-  rt_.timers().schedule(at_ms, caf::actor_cast<caf::strong_actor_ptr>(self_),
+  resend_timer_ = rt_.timers().schedule(at_ms, caf::actor_cast<caf::strong_actor_ptr>(self_),
                         caf::make_message(resend_atom::value));
 }
 
 void entity_core::on_resend_tick() {
   resend_armed_at_ = 0;
+  resend_timer_.reset();
   if (mode_ != entity_mode::running)
     return;
   auto& cfg = rt_.settings();
@@ -201,6 +202,11 @@ void entity_core::handle_ack(const std::string& receiver, uint64_t seq, bool fai
   auto e = img_.mailbox.remove(receiver, seq);
   if (!e)
     return;  // a duplicate ack
+  if (img_.mailbox.outbox_size() == 0 && resend_timer_) {  // nothing left to resend
+    rt_.timers().cancel(resend_timer_);
+    resend_timer_.reset();
+    resend_armed_at_ = 0;
+  }
   if (!failed) {
     acked_unrecorded_.push_back(e->env->id());
   } else {
@@ -255,8 +261,21 @@ void entity_core::ack_duplicate(const Envelope& env, bool failed) {
 
 void entity_core::arm_timers() {
   for (auto& [name, t] : img_.mailbox.timers())
-    rt_.timers().schedule(t.due_ms(), caf::actor_cast<caf::strong_actor_ptr>(self_),
-                          caf::make_message(timer_atom::value, name, t.due_ms()));
+    arm_timer(name, t.due_ms());
+}
+
+void entity_core::arm_timer(const std::string& name, int64_t due_ms) {
+  auto& handle = timer_handles_[name];
+  rt_.timers().cancel(handle);
+  handle = rt_.timers().schedule(due_ms, caf::actor_cast<caf::strong_actor_ptr>(self_),
+                                 caf::make_message(timer_atom::value, name, due_ms));
+}
+
+void entity_core::drop_timer(const std::string& name) {
+  if (auto i = timer_handles_.find(name); i != timer_handles_.end()) {
+    rt_.timers().cancel(i->second);
+    timer_handles_.erase(i);
+  }
 }
 
 void entity_core::on_timer(const std::string& name, int64_t due_ms) {
@@ -266,6 +285,7 @@ void entity_core::on_timer(const std::string& name, int64_t due_ms) {
   auto i = timers.find(name);
   if (i == timers.end() || i->second.due_ms() != due_ms)
     return;  // cancelled or replaced since it was armed
+  timer_handles_.erase(name);  // it fired: nothing left to cancel
   internal_input in;
   in.key = "timer:" + name;
   in.type = i->second.type();

@@ -248,8 +248,10 @@ bool entity_core::run_step(const inbound& in, const Envelope* src, const interna
   for (auto& s : fx.sends)
     add_send(rec, pc, s.to, std::move(s.msg.type), std::move(s.msg.payload),
              s.correlation_id.empty() ? correlation : s.correlation_id, cause, false);
-  for (auto& name : fx.timers_cancelled)
+  for (auto& name : fx.timers_cancelled) {
     rec.add_timers_cancelled(name);
+    pc.timers_dropped.push_back(std::move(name));
+  }
   for (auto& t : fx.timers_set) {
     auto* te = rec.add_timers_set();
     te->set_name(t.name);

@@ -1,7 +1,7 @@
 // The timer service: messages fire in due order (FIFO among equal due times), not before
 // they are due, only the earliest due time is armed on CAF's clock, and a target that is
 // gone by then is skipped (held weakly) without harm; with a granularity, timers due in one
-// granule share a tick.
+// granule share a tick; cancelled messages are not delivered and do not pile up.
 #define CAF_SUITE runtime.timer_service
 #include "caf/test/dsl.hpp"
 
@@ -112,6 +112,37 @@ CAF_TEST(a target that is gone is skipped and not kept alive) {
   CAF_CHECK(weak.lock() == nullptr);  // the service did not hold it
   advance(200ms);
   CAF_CHECK_EQUAL(*fired, (std::vector<int>{8}));
+}
+
+CAF_TEST(a cancelled message is not delivered and cancelling twice or late is harmless) {
+  auto to = caf::actor_cast<caf::strong_actor_ptr>(target);
+  auto a = timers.schedule(now() + 100, to, caf::make_message(1));
+  auto b = timers.schedule(now() + 100, to, caf::make_message(2));
+  timers.cancel(a);
+  timers.cancel(a);
+  timers.cancel(nullptr);
+  advance(100ms);
+  CAF_CHECK_EQUAL(*fired, (std::vector<int>{2}));
+  timers.cancel(b);  // after it fired: nothing to do
+  CAF_CHECK_EQUAL(timers.pending(), 0u);
+}
+
+CAF_TEST(cancelled entries are purged once they make up most of the heap) {
+  auto to = caf::actor_cast<caf::strong_actor_ptr>(target);
+  std::vector<timer_handle> handles;
+  for (int i = 0; i < 3000; ++i)
+    handles.push_back(timers.schedule(now() + 30000, to, caf::make_message(i)));
+  auto keep = timers.schedule(now() + 100, to, caf::make_message(-1));
+  for (auto& h : handles)
+    timers.cancel(h);
+  // 3,000 cancelled of 3,001: rebuilt without them long before they fall due.
+  CAF_CHECK_LESS(timers.pending(), 1500u);
+  advance(100ms);
+  CAF_CHECK_EQUAL(*fired, (std::vector<int>{-1}));
+  advance(30000ms);
+  CAF_CHECK_EQUAL(*fired, (std::vector<int>{-1}));
+  CAF_CHECK_EQUAL(timers.pending(), 0u);
+  (void)keep;
 }
 
 CAF_TEST(timers due within one granule share a tick and fire at its end) {
