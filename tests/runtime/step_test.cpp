@@ -73,6 +73,22 @@ entity_logic_ptr ponger_logic() {
     10);
 }
 
+/// Makes `Router` (built on the node's directory) the node's router; returns it.
+template <class Router, class... Ts>
+Router* install_router(runtime_context& ctx, Ts&&... xs) {
+  auto owned = std::make_unique<Router>(ctx.dir(), std::forward<Ts>(xs)...);
+  auto* r = owned.get();
+  ctx.set_router(std::move(owned));
+  return r;
+}
+
+counter::Forward forward(const std::string& to, int64_t amount) {
+  counter::Forward fw;
+  fw.set_to(to);
+  fw.set_amount(amount);
+  return fw;
+}
+
 struct fixture {
   std::shared_ptr<memory_store> st = std::make_shared<memory_store>();
   std::unique_ptr<test_node> node;
@@ -209,13 +225,8 @@ CAF_TEST(a resend never changes the envelope object a receiver was handed) {
   // Between entities the envelope is shared, not serialized: the sender must copy it
   // before stamping the next attempt, or a receiver still holding it would see it change.
   auto& ctx = node->runtime().context();
-  auto owned = std::make_unique<holding_router>(ctx.dir(), "counter/b");
-  auto* r = owned.get();
-  ctx.set_router(std::move(owned));
-  counter::Forward fw;
-  fw.set_to("counter/b");
-  fw.set_amount(2);
-  node->send("counter/a", fw);
+  auto* r = install_router<holding_router>(ctx, "counter/b");
+  node->send("counter/a", forward("counter/b", 2));
   node->run();
   CAF_REQUIRE_EQUAL(r->kept.size(), 1u);
   for (int i = 0; i < 20 && r->kept.size() < 3; ++i)
@@ -243,13 +254,8 @@ CAF_TEST(a reply to an entity carries the ack of the message it answers) {
   test_node two{std::make_shared<memory_store>(),
                 {counter::make_counter_logic(10), ponger_logic()}};
   auto& ctx = two.runtime().context();
-  auto owned = std::make_unique<ack_counting_router>(ctx.dir());
-  auto* r = owned.get();
-  ctx.set_router(std::move(owned));
-  counter::Forward fw;
-  fw.set_to("ponger/x");
-  fw.set_amount(3);
-  two.send("counter/a", fw);
+  auto* r = install_router<ack_counting_router>(ctx);
+  two.send("counter/a", forward("ponger/x", 3));
   two.run();
   CAF_CHECK_EQUAL(two.state_of<CounterState>("ponger/x").value(), 3);
   CAF_CHECK_EQUAL(two.report("counter/a").outbox_size(), 0u);  // acked by the reply
