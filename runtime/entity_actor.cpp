@@ -184,7 +184,7 @@ void entity_core::finish_step(post_commit pc) {
     // The ack rode on an envelope pump just sent; if the window held that back, ack now.
     auto* carrier = pc.ack_rides_on ? img_.mailbox.find(pc.ack_to, pc.ack_rides_on) : nullptr;
     if (!carrier || !carrier->in_flight)
-      rt_.route(pc.ack_to, caf::make_message(acked_atom::value, ref_, pc.ack_seq), false);
+      send_plain_ack(pc.ack_to, pc.ack_seq);
   }
   for (auto& a : pc.extra_acks)
     send_ack(a.sender(), a);

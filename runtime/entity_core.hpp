@@ -110,6 +110,8 @@ private:
   void send_entry(outbox_entry& e);
   void arm_resend(int64_t at_ms);
   void send_ack(const std::string& to, const Ack& ack);
+  /// A successful ack to an entity: just (our ref, seq).
+  void send_plain_ack(const std::string& to, uint64_t seq);
   void handle_ack(const std::string& receiver, uint64_t seq, bool failed,
                   const std::string& error, bool drain_parked = true);
   void ack_duplicate(const Envelope& env, bool failed);
@@ -149,8 +151,8 @@ private:
     std::string error;
   };
   std::unordered_map<std::string, crash_record> crashes_;
-  int64_t resend_armed_at_ = 0;
-  timer_handle resend_timer_;  // cancelled when the outbox empties
+  timer_handle resend_timer_;  // the armed resend tick (one at a time); cancelled when the
+                               // outbox empties
   std::unordered_map<std::string, timer_handle> timer_handles_;  // armed durable timers
   int64_t reported_outbox_ = 0;  // this entity's share of counters().outbox_entries
   std::minstd_rand rng_;

@@ -85,15 +85,13 @@ void entity_core::send_entry(outbox_entry& e) {
 void entity_core::arm_resend(int64_t at_ms) {
   // One timer per entity at a time: the tick re-arms for the next due entry. (Arming per
   // send cost a clock-thread hand-off per step; a resend may now be up to one tick late.)
-  if (resend_armed_at_ != 0)
+  if (resend_timer_)
     return;
-  resend_armed_at_ = at_ms;
   resend_timer_ = rt_.timers().schedule(at_ms, caf::actor_cast<caf::strong_actor_ptr>(self_),
-                        caf::make_message(resend_atom::value));
+                                        caf::make_message(resend_atom::value));
 }
 
 void entity_core::on_resend_tick() {
-  resend_armed_at_ = 0;
   resend_timer_.reset();
   if (mode_ != entity_mode::running)
     return;
@@ -205,7 +203,6 @@ void entity_core::handle_ack(const std::string& receiver, uint64_t seq, bool fai
   if (img_.mailbox.outbox_size() == 0 && resend_timer_) {  // nothing left to resend
     rt_.timers().cancel(resend_timer_);
     resend_timer_.reset();
-    resend_armed_at_ = 0;
   }
   if (!failed) {
     acked_unrecorded_.push_back(e->env->id());
@@ -237,12 +234,13 @@ void entity_core::handle_ack(const std::string& receiver, uint64_t seq, bool fai
 void entity_core::send_ack(const std::string& to, const Ack& ack) {
   // Between entities a successful ack is just (receiver, seq): no Protobuf round trip.
   // Clients get the whole Ack (it carries decide's reply or rejection), failures the error.
-  if (!ack.failed() && !is_client_ref(to)) {
-    rt_.route(to, caf::make_message(acked_atom::value, ack.receiver(), ack.channel_seq()),
-              false);
-    return;
-  }
+  if (!ack.failed() && !is_client_ref(to))
+    return send_plain_ack(to, ack.channel_seq());
   rt_.route(to, caf::make_message(ack_atom::value, ack.SerializeAsString()), false);
+}
+
+void entity_core::send_plain_ack(const std::string& to, uint64_t seq) {
+  rt_.route(to, caf::make_message(acked_atom::value, ref_, seq), false);
 }
 
 void entity_core::ack_duplicate(const Envelope& env, bool failed) {
