@@ -1,6 +1,8 @@
 // Entity directory implementation.
 #include "runtime/directory.hpp"
 
+#include <algorithm>
+
 #include "runtime/entity_ref.hpp"
 
 namespace sagaforge {
@@ -96,14 +98,37 @@ void directory::seed(const std::string& ref, uint64_t last_log_seq) {
   s.last_log[ref] = last_log_seq;
 }
 
-std::vector<directory::active_info> directory::list_active() const {
-  std::vector<active_info> out;
+std::vector<caf::actor> directory::passivation_candidates(int64_t now_ms,
+                                                          int64_t idle_timeout_ms,
+                                                          size_t max_active) const {
+  auto active = active_count();
+  size_t over = active > max_active ? active - max_active : 0;
+  std::vector<std::pair<int64_t, caf::actor>> picked;  // (last active, handle)
   for (auto& s : stripes_) {
     std::lock_guard<std::mutex> guard{s->mtx};
-    for (auto& [ref, e] : s->active)
-      out.push_back(active_info{ref, e->handle, e->last_active_ms.load(std::memory_order_relaxed),
-                                e->pinned.load(std::memory_order_relaxed)});
+    for (auto& [ref, e] : s->active) {
+      if (e->pinned.load(std::memory_order_relaxed))
+        continue;
+      auto last = e->last_active_ms.load(std::memory_order_relaxed);
+      if (over > 0 || now_ms - last >= idle_timeout_ms)
+        picked.emplace_back(last, e->handle);
+    }
   }
+  if (over > 0) {
+    // Idle entities are the least recently active, so "the `over` oldest, and every idle
+    // one" is a prefix of the unpinned entities ordered by last activity.
+    auto idle = static_cast<size_t>(
+      std::count_if(picked.begin(), picked.end(),
+                    [&](auto& p) { return now_ms - p.first >= idle_timeout_ms; }));
+    auto keep = std::min(picked.size(), std::max(over, idle));
+    std::nth_element(picked.begin(), picked.begin() + static_cast<std::ptrdiff_t>(keep),
+                     picked.end(), [](auto& a, auto& b) { return a.first < b.first; });
+    picked.resize(keep);
+  }
+  std::vector<caf::actor> out;
+  out.reserve(picked.size());
+  for (auto& p : picked)
+    out.push_back(std::move(p.second));
   return out;
 }
 

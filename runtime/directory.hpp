@@ -57,14 +57,12 @@ public:
   /// Start-up: the newest log record of an entity found by the scan.
   void seed(const std::string& ref, uint64_t last_log_seq);
 
-  struct active_info {
-    std::string ref;
-    caf::actor handle;
-    int64_t last_active_ms;
-    bool pinned;
-  };
-
-  std::vector<active_info> list_active() const;
+  /// The entities the idle/LRU sweep should passivate: every unpinned one idle for
+  /// `idle_timeout_ms`, and while more than `max_active` are active, the least recently
+  /// active unpinned ones down to that bound. Copies handles only (not refs): it runs every
+  /// sweep interval over every active entity.
+  std::vector<caf::actor> passivation_candidates(int64_t now_ms, int64_t idle_timeout_ms,
+                                                 size_t max_active) const;
   size_t active_count() const;
   size_t known_count() const;
 

@@ -337,22 +337,9 @@ caf::error node_runtime::for_each_event(const std::string& type, const event_vis
 
 void node_runtime::sweep() {
   auto& cfg = ctx_->settings();
-  auto now = ctx_->now_ms();
-  auto active = ctx_->dir().list_active();
-  size_t over = active.size() > static_cast<size_t>(cfg.max_active_entities)
-                  ? active.size() - static_cast<size_t>(cfg.max_active_entities)
-                  : 0;
-  if (over > 0)
-    std::sort(active.begin(), active.end(),
-              [](auto& a, auto& b) { return a.last_active_ms < b.last_active_ms; });
-  for (auto& a : active) {
-    bool idle = now - a.last_active_ms >= cfg.idle_timeout_ms;
-    if (!a.pinned && (idle || over > 0)) {
-      caf::anon_send(a.handle, passivate_atom::value);
-      if (over > 0)
-        --over;
-    }
-  }
+  for (auto& handle : ctx_->dir().passivation_candidates(
+         ctx_->now_ms(), cfg.idle_timeout_ms, static_cast<size_t>(cfg.max_active_entities)))
+    caf::anon_send(handle, passivate_atom::value);
 }
 
 } // namespace sagaforge
