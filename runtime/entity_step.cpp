@@ -337,8 +337,9 @@ void entity_core::commit(StepRecord& rec, post_commit pc) {
   acked_unrecorded_.clear();
   img_.mailbox.apply_except_outbox(rec, true);
   ++img_.records_since_snapshot;  // also with snapshots off: passivation needs to know
-  bool snapshot_due = snapshot_every_ > 0 && img_.records_since_snapshot >= snapshot_every_;
-  if (snapshot_due)
+  // Judged on the records before this one: this one's size is known only once encoded.
+  bool with_snapshot = snapshot_due(img_, snapshot_every_);
+  if (with_snapshot)
     for (auto& gone : img_.mailbox.expire_channels(rec.at_ms(),
                                                    rt_.settings().dedup_retention_ms))
       rec.add_channels_expired(gone);
@@ -348,10 +349,11 @@ void entity_core::commit(StepRecord& rec, post_commit pc) {
   muts.push_back(mutation{table::log, log_key(shard_, seq),
                           encode_log_value(pending_flags(rec.outbox_size() > 0), ref_, rec),
                           false});
+  img_.log_bytes_since_snapshot += muts.back().value.size();
   img_.mailbox.take_outbox(rec);  // not sendable before its commit
   img_.last_log_seq = seq;
   pc.log_seq = seq;
-  if (snapshot_due)
+  if (with_snapshot)
     muts.push_back(snapshot_mutation());
   for (auto& m : extra_muts_)
     muts.push_back(std::move(m));
@@ -375,7 +377,10 @@ mutation entity_core::snapshot_mutation() {
   img_.mailbox.save(snap);
   img_.covered_log_seq = img_.last_log_seq;
   img_.records_since_snapshot = 0;
-  return mutation{table::snapshots, ref_, encode_snapshot_value(pending_flags(), snap), false};
+  mutation m{table::snapshots, ref_, encode_snapshot_value(pending_flags(), snap), false};
+  img_.log_bytes_since_snapshot = 0;
+  img_.snapshot_bytes = m.value.size();
+  return m;
 }
 
 void entity_core::submit(std::vector<mutation> muts, post_commit pc) {

@@ -25,8 +25,20 @@ struct entity_image {
   uint64_t covered_log_seq = 0;  // last log record folded into the snapshot
   uint64_t last_log_seq = 0;     // newest log record of this entity
   uint32_t records_since_snapshot = 0;
+  uint64_t log_bytes_since_snapshot = 0;  // stored size of those records
+  uint64_t snapshot_bytes = 0;            // stored size of the newest snapshot
   durable_mailbox mailbox;
 };
+
+/// Whether a step's commit also writes a snapshot: every `every` records (0: never), but not
+/// before the records written since the last snapshot are at least as large as it. An
+/// entity whose snapshot is large (a hot entity with many de-dup channels) then snapshots
+/// less often, so snapshots cost at most as many bytes as the log, and recovery replays at
+/// most `every` records or one snapshot's size of log, whichever is more.
+inline bool snapshot_due(const entity_image& img, uint32_t every) {
+  return every > 0 && img.records_since_snapshot >= every
+         && img.log_bytes_since_snapshot >= img.snapshot_bytes;
+}
 
 /// Phase 1. Leaves a fresh state when there is no snapshot.
 caf::error load_snapshot(store& st, const entity_logic& logic, const std::string& ref,

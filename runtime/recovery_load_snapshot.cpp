@@ -32,6 +32,7 @@ caf::error load_snapshot(store& st, const entity_logic& logic, const std::string
                               "state in the snapshot of " + ref + " does not parse as "
                                 + img.state->GetTypeName());
   img.event_seq = snap.event_seq();
+  img.snapshot_bytes = (**raw).size();
   img.covered_log_seq = snap.covered_log_seq();
   img.last_log_seq = snap.covered_log_seq();
   img.mailbox.load(snap);

@@ -65,6 +65,7 @@ caf::error replay_journal(store& st, const entity_logic& logic, const std::strin
     }
     img.last_log_seq = log_key_seq(key);
     ++img.records_since_snapshot;
+    img.log_bytes_since_snapshot += value.size();
     return true;
   });
   if (scan_err)
