@@ -30,14 +30,17 @@ struct entity_image {
   durable_mailbox mailbox;
 };
 
+/// How many times its own size in log records a snapshot waits for (see snapshot_due).
+constexpr uint64_t snapshot_log_ratio = 4;
+
 /// Whether a step's commit also writes a snapshot: every `every` records (0: never), but not
-/// before the records written since the last snapshot are at least as large as it. An
-/// entity whose snapshot is large (a hot entity with many de-dup channels) then snapshots
-/// less often, so snapshots cost at most as many bytes as the log, and recovery replays at
-/// most `every` records or one snapshot's size of log, whichever is more.
+/// before the records written since the last snapshot are snapshot_log_ratio times as large
+/// as it. An entity whose snapshot is large (a hot entity with many de-dup channels) then
+/// snapshots less often, so its snapshots cost at most a quarter of the bytes its log does,
+/// and recovery replays at most `every` records or four snapshots' size of log.
 inline bool snapshot_due(const entity_image& img, uint32_t every) {
   return every > 0 && img.records_since_snapshot >= every
-         && img.log_bytes_since_snapshot >= img.snapshot_bytes;
+         && img.log_bytes_since_snapshot >= snapshot_log_ratio * img.snapshot_bytes;
 }
 
 /// Phase 1. Leaves a fresh state when there is no snapshot.
