@@ -224,8 +224,10 @@ void on_timeout(step& st) {
 
 namespace detail {
 
-void decide(const RedemptionState& s, const inbound& in, ctx_t& ctx, const loyalty_config& cfg) {
-  step st{s, ctx, cfg, std::string{ref_id(ctx.self())}};
+namespace {
+
+void decide_input(const RedemptionState& s, const inbound& in, step& st) {
+  auto& ctx = st.ctx;
   if (StartRedemption c; in.is<StartRedemption>())
     return in.parse(c) ? on_start(s, c, st) : ctx.reject("StartRedemption does not parse");
   if (in.is<GetRedemption>())
@@ -249,6 +251,18 @@ void decide(const RedemptionState& s, const inbound& in, ctx_t& ctx, const loyal
     on_operator_retry(st);
   else if (!in.sender().empty() && in.wants_reply())
     ctx.reject("redemption saga does not understand '" + in.type() + "'");
+}
+
+} // namespace
+
+void decide(const RedemptionState& s, const inbound& in, ctx_t& ctx, const loyalty_config& cfg) {
+  step st{s, ctx, cfg, std::string{ref_id(ctx.self())}};
+  decide_input(s, in, st);
+  // A settled saga has nothing left to do: it leaves memory now instead of after the idle
+  // timeout (at 10,000 sagas/s a node would otherwise hold 1.2 million finished sagas). A
+  // late message brings it back from the snapshot passivation writes.
+  if (is_settled(st.next))
+    ctx.passivate();
 }
 
 } // namespace detail

@@ -1,5 +1,6 @@
 // Scenario 1: all three branches succeed -> Completed, the balance decreased once, one unit
-// allocated, the wallet read model shows the reward, nothing left in flight.
+// allocated, the wallet read model shows the reward, nothing left in flight; the settled
+// saga leaves memory at once and comes back intact when asked.
 #define CAF_SUITE loyalty.all_succeed
 #include "caf/test/dsl.hpp"
 
@@ -69,4 +70,27 @@ CAF_TEST(the wallet and status read models are rebuilt from the journals) {
   // The folded journal equals the live state of each saga.
   for (auto& [id, folded] : views->redemptions)
     CAF_CHECK_EQUAL(folded.SerializeAsString(), saga(node, id).SerializeAsString());
+}
+
+CAF_TEST(a settled saga passivates at once and comes back from its snapshot) {
+  auto st = std::make_shared<memory_store>();
+  test_node node{st, loyalty_types()};
+  earn(node, "c1", 500);
+  define_reward(node, "r1", 100, 10);
+  auto passivations = node.runtime().context().counters().passivations.load();
+  start(node, "s1", "c1", "r1", 100);
+  node.run();
+  auto& dir = node.runtime().context().dir();
+  // Not waiting for the idle timeout: gone from the directory, with a final snapshot.
+  CAF_CHECK(!dir.lookup("redemption/s1", false));
+  CAF_CHECK_EQUAL(node.runtime().context().counters().passivations.load(), passivations + 1);
+  CAF_CHECK(st->get(table::snapshots, "redemption/s1")->has_value());
+  // The participants are not settled sagas: they stay.
+  CAF_CHECK(dir.lookup("points/c1", false));
+  CAF_CHECK(dir.lookup("reward/r1", false));
+  // Asked again, it is re-activated with the same state.
+  auto s = saga(node, "s1");
+  CAF_CHECK_EQUAL(status_name(s.status()), std::string{"Completed"});
+  CAF_CHECK_EQUAL(s.reward_name(), "gift r1");
+  CAF_CHECK_EQUAL(account(node, "c1").balance(), 400);
 }
