@@ -63,4 +63,12 @@ double host_probe_ns(std::chrono::milliseconds budget, int threads) {
   return all[all.size() / 2];
 }
 
+host_probe_sample probe_host() {
+  return {host_probe_ns(), host_probe_ns(std::chrono::milliseconds{300}, 2)};
+}
+
+host_probe_sample mean(const host_probe_sample& a, const host_probe_sample& b) {
+  return {(a.one_thread_ns + b.one_thread_ns) / 2, (a.two_threads_ns + b.two_threads_ns) / 2};
+}
+
 } // namespace sagaforge::bench

@@ -2,7 +2,8 @@
 // within minutes (../shared/limits.md), so a saga figure alone cannot say whether the code
 // or the host changed. The probe repeats limits.md §5's "new message + fill 8 fields +
 // serialize + parse into new message" (553 ns per op when limits.md was measured) on one
-// thread; a run's figures are then read together with host_speed = 553 ns / measured ns.
+// thread and on both vCPUs at once; a run's figures are then read together with
+// host_speed = 553 ns / the one-thread figure.
 #pragma once
 
 #include <chrono>
@@ -16,5 +17,16 @@ constexpr double limits_probe_ns = 553.0;
 /// both vCPUs busy, as in a saga run, so contention between them shows too).
 double host_probe_ns(std::chrono::milliseconds budget = std::chrono::milliseconds{300},
                      int threads = 1);
+
+struct host_probe_sample {
+  double one_thread_ns = 0;
+  double two_threads_ns = 0;
+};
+
+/// Both probes, 0.3 s each.
+host_probe_sample probe_host();
+
+/// The mean of two samples (before and after a run).
+host_probe_sample mean(const host_probe_sample& a, const host_probe_sample& b);
 
 } // namespace sagaforge::bench

@@ -106,8 +106,7 @@ int run_saga_bench(const saga_options& o) {
                       : ("closed loop, " + std::to_string(o.concurrency) + " in flight").c_str(),
            dir.c_str());
   auto load_before = load_average_1m();
-  auto probe_before = host_probe_ns();
-  auto probe2_before = host_probe_ns(std::chrono::milliseconds{300}, 2);
+  auto probe_before = probe_host();
   saga_figures f;
   try {
     f = o.mode == "order" ? run_orders(nopts, sys, o) : run_redemptions(nopts, sys, o);
@@ -115,11 +114,9 @@ int run_saga_bench(const saga_options& o) {
     std::fprintf(stderr, "sagaforge-bench saga: %s\n", e.what());
     return 1;
   }
-  auto probe_after = host_probe_ns();
-  auto probe2 = (probe2_before + host_probe_ns(std::chrono::milliseconds{300}, 2)) / 2;
+  auto probe = mean(probe_before, probe_host());
   if (o.data_dir.empty())
     std::filesystem::remove_all(dir);
-  auto probe = (probe_before + probe_after) / 2;
   report rep;
   rep.add("mode", o.mode, "saga");
   rep.add("durability", o.durability, "durability");
@@ -139,9 +136,11 @@ int run_saga_bench(const saga_options& o) {
   }
   rep.add("peak_rss_kb", static_cast<double>(read_memory().peak_rss_kb), "peak RSS (KiB)");
   rep.add("loadavg_1m_before", load_before, "load average (1 min) before the run", 2);
-  rep.add("host_probe_ns", probe, "host probe, ns/op (limits.md: 553; before+after / 2)", 1);
-  rep.add("host_speed", limits_probe_ns / probe, "host speed vs limits.md (553 ns / probe)", 2);
-  rep.add("host_probe2_ns", probe2, "host probe on 2 threads at once, ns/op", 1);
+  rep.add("host_probe_ns", probe.one_thread_ns,
+          "host probe, ns/op (limits.md: 553; before+after / 2)", 1);
+  rep.add("host_speed", limits_probe_ns / probe.one_thread_ns,
+          "host speed vs limits.md (553 ns / probe)", 2);
+  rep.add("host_probe2_ns", probe.two_threads_ns, "host probe on 2 threads at once, ns/op", 1);
   rep.add("invariants_ok", f.ok ? "yes" : "no", "every invariant held");
   rep.print(o.json);
   return f.ok ? 0 : 1;
