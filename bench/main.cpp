@@ -101,6 +101,8 @@ int main(int argc, char** argv) {
     ->capture_default_str();
   saga->add_option("--data-dir", so.data_dir, "store folder (default: a scratch folder)");
   saga->add_flag("--json", so.json, "one flat JSON object on stdout");
+  saga->add_flag("--no-probe", so.no_probe,
+                 "skip the host probe (for profilers; no host_* keys are printed)");
   CLI11_PARSE(app, argc, argv);
   if (saga->parsed())
     return run_saga_bench(so);

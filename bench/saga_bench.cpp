@@ -27,6 +27,7 @@ struct saga_figures {
   double sagas_per_s = 0, p50_ms = 0, p99_ms = 0, p999_ms = 0, steps_per_saga = 0;
   double cpu_per_saga_us = 0, cpu_pct = 0;  // redemptions only: the workload measures them
   double steps_per_commit = 0;              // redemptions only
+  double activations_per_saga = 0;          // redemptions only: entity activations / sagas
   int64_t finished = 0, succeeded = 0;
   bool ok = false;
 };
@@ -64,6 +65,7 @@ saga_figures run_redemptions(node_runtime::options nopts, caf::actor_system& sys
   wo.concurrency = o.concurrency;
   wo.rate_per_s = static_cast<double>(o.rate);
   auto r = redemption::run_redemption_workload(**node, wo);
+  auto activations = (*node)->context().counters().activations.load();
   (*node)->shutdown();
   if (!r)
     throw std::runtime_error(describe(r.error()));
@@ -71,6 +73,8 @@ saga_figures run_redemptions(node_runtime::options nopts, caf::actor_system& sys
   f.finished = r->issued - r->unsettled;
   f.succeeded = r->by_status.count("Completed") ? r->by_status.at("Completed") : 0;
   f.steps_per_commit = r->steps_per_commit;
+  if (r->issued > 0)
+    f.activations_per_saga = static_cast<double>(activations) / static_cast<double>(r->issued);
   auto settled = static_cast<double>(r->issued - r->rejected - r->unsettled);
   if (settled > 0 && r->seconds > 0) {
     f.cpu_per_saga_us = r->cpu_seconds / settled * 1e6;
@@ -106,7 +110,7 @@ int run_saga_bench(const saga_options& o) {
                       : ("closed loop, " + std::to_string(o.concurrency) + " in flight").c_str(),
            dir.c_str());
   auto load_before = load_average_1m();
-  auto probe_before = probe_host();
+  auto probe_before = o.no_probe ? host_probe_sample{} : probe_host();
   saga_figures f;
   try {
     f = o.mode == "order" ? run_orders(nopts, sys, o) : run_redemptions(nopts, sys, o);
@@ -114,7 +118,7 @@ int run_saga_bench(const saga_options& o) {
     std::fprintf(stderr, "sagaforge-bench saga: %s\n", e.what());
     return 1;
   }
-  auto probe = mean(probe_before, probe_host());
+  auto probe = o.no_probe ? host_probe_sample{} : mean(probe_before, probe_host());
   if (o.data_dir.empty())
     std::filesystem::remove_all(dir);
   report rep;
@@ -130,17 +134,22 @@ int run_saga_bench(const saga_options& o) {
   rep.add("steps_per_saga", f.steps_per_saga, "durable steps per saga", 1);
   if (f.steps_per_commit > 0)
     rep.add("steps_per_commit", f.steps_per_commit, "durable steps per group commit", 1);
+  if (f.activations_per_saga > 0)
+    rep.add("activations_per_saga", f.activations_per_saga,
+            "entity activations per saga (sagas, accounts and rewards)", 2);
   if (f.cpu_per_saga_us > 0) {
     rep.add("cpu_per_saga_us", f.cpu_per_saga_us, "CPU per saga, whole process (us)", 1);
     rep.add("cpu_pct", f.cpu_pct, "CPU used in the window (200 = 2 cores)", 1);
   }
   rep.add("peak_rss_kb", static_cast<double>(read_memory().peak_rss_kb), "peak RSS (KiB)");
   rep.add("loadavg_1m_before", load_before, "load average (1 min) before the run", 2);
-  rep.add("host_probe_ns", probe.one_thread_ns,
-          "host probe, ns/op (limits.md: 553; before+after / 2)", 1);
-  rep.add("host_speed", limits_probe_ns / probe.one_thread_ns,
-          "host speed vs limits.md (553 ns / probe)", 2);
-  rep.add("host_probe2_ns", probe.two_threads_ns, "host probe on 2 threads at once, ns/op", 1);
+  if (!o.no_probe) {
+    rep.add("host_probe_ns", probe.one_thread_ns,
+            "host probe, ns/op (limits.md: 553; before+after / 2)", 1);
+    rep.add("host_speed", limits_probe_ns / probe.one_thread_ns,
+            "host speed vs limits.md (553 ns / probe)", 2);
+    rep.add("host_probe2_ns", probe.two_threads_ns, "host probe on 2 threads at once, ns/op", 1);
+  }
   rep.add("invariants_ok", f.ok ? "yes" : "no", "every invariant held");
   rep.print(o.json);
   return f.ok ? 0 : 1;

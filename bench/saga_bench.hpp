@@ -17,6 +17,7 @@ struct saga_options {
   int64_t max_delay_us = 0;    // sagaforge.commit.max-delay-us
   std::string data_dir;        // default: a fresh scratch folder, removed at exit
   bool json = false;
+  bool no_probe = false;  // skip the host probe (under valgrind it would dominate)
 };
 
 int run_saga_bench(const saga_options& o);
