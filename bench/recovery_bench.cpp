@@ -151,7 +151,7 @@ void journal_breakdown(report& r, store& st, const bench_options& o, const std::
       return false;
     auto h = decode_log_header(v);
     if (h && h->ref == ref)
-      (void)decode_step_record(h->body, "bench");
+      (void)decode_step_record(*h, "bench");
     return true;
   });
   auto parse_s = thread_cpu_s() - t0;
@@ -167,7 +167,7 @@ void journal_breakdown(report& r, store& st, const bench_options& o, const std::
     auto h = decode_log_header(v);
     if (!h || h->ref != ref)
       return true;
-    auto rec = decode_step_record(h->body, "bench");
+    auto rec = decode_step_record(*h, "bench");
     if (!rec) {
       err = rec.error();
       return false;

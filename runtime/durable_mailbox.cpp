@@ -2,6 +2,7 @@
 #include "runtime/durable_mailbox.hpp"
 
 #include <algorithm>
+#include <charconv>
 
 namespace sagaforge {
 
@@ -14,6 +15,18 @@ std::string envelope_id(const std::string& sender, const std::string& receiver, 
   id += '#';
   id += std::to_string(seq);
   return id;
+}
+
+bool is_envelope_id(std::string_view id, std::string_view sender, std::string_view receiver,
+                    uint64_t seq) {
+  char digits[24];
+  auto end = std::to_chars(digits, digits + sizeof digits, seq).ptr;
+  std::string_view num{digits, static_cast<size_t>(end - digits)};
+  if (id.size() != sender.size() + 2 + receiver.size() + 1 + num.size())
+    return false;
+  return id.substr(0, sender.size()) == sender && id.substr(sender.size(), 2) == "->"
+         && id.substr(sender.size() + 2, receiver.size()) == receiver
+         && id[sender.size() + 2 + receiver.size()] == '#' && id.substr(id.size() - num.size()) == num;
 }
 
 inbound_verdict durable_mailbox::classify(const std::string& sender, uint64_t seq,

@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -19,6 +20,10 @@ namespace sagaforge {
 
 /// "<sender>-><receiver>#<seq>": deterministic from the sender's step.
 std::string envelope_id(const std::string& sender, const std::string& receiver, uint64_t seq);
+
+/// Whether `id` is exactly envelope_id(sender, receiver, seq) (checked without building it).
+bool is_envelope_id(std::string_view id, std::string_view sender, std::string_view receiver,
+                    uint64_t seq);
 
 /// Splits an id made by envelope_id into receiver and seq; false if it is not of that form.
 bool parse_envelope_id(const std::string& id, std::string& receiver, uint64_t& seq);

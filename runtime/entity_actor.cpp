@@ -126,9 +126,8 @@ void entity_core::on_deliver(envelope_ptr env) {
       return;  // a corrupt store: leave it unacked in the sender's outbox
     case entity_mode::running:
       if (parked_.empty() && !outbox_full()) {
-        auto sender = handle_envelope(std::move(env));
-        if (!sender.empty())
-          drain_holdback(sender);
+        if (handle_envelope(env) && !holdback_.empty())
+          drain_holdback(env->sender());
         return;
       }
       park(std::move(env));

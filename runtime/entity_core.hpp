@@ -76,8 +76,8 @@ public:
 
 private:
   // -- steps (entity_step.cpp) ---------------------------------------------------
-  /// Returns the sender when the envelope was processed (its holdback may now drain).
-  std::string handle_envelope(envelope_ptr env);
+  /// True when the envelope was consumed (its sender's holdback may now drain).
+  bool handle_envelope(const envelope_ptr& env);
   void drain_holdback(const std::string& sender);
   void process_envelope(const envelope_ptr& env);
   bool run_step(const inbound& in, const Envelope* src, const internal_input* internal,

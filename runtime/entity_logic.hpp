@@ -113,8 +113,9 @@ struct effects {
 };
 
 /// Inputs decide may read besides state and message: time is a parameter, never the wall.
+/// Lives for one decide call only: `self` refers to the entity's own ref (not copied per step).
 struct decide_env {
-  std::string self;
+  const std::string& self;
   int64_t now_ms = 0;
 };
 

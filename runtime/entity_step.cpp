@@ -67,12 +67,12 @@ std::string check_effects(const effects& fx, const runtime_settings& cfg) {
 
 } // namespace
 
-std::string entity_core::handle_envelope(envelope_ptr ptr) {
+bool entity_core::handle_envelope(const envelope_ptr& ptr) {
   const Envelope& env = *ptr;
   if (auto what = unattributable(env, ref_); !what.empty()) {
     rt_.counters().invalid_envelopes++;
     spdlog::error("[{}] dropped envelope '{}': {}", ref_, env.id(), what);
-    return {};
+    return false;
   }
   if (env.acks_seq() != 0 && !is_client_ref(env.sender()))
     handle_ack(env.sender(), env.acks_seq(), false, {}, false);  // see Envelope.acks_seq
@@ -83,13 +83,13 @@ std::string entity_core::handle_envelope(envelope_ptr ptr) {
       bool failed = img_.mailbox.classify(env.sender(), env.channel_seq())
                     == inbound_verdict::duplicate_failed;
       ack_duplicate(env, failed);
-      return {};
+      return false;
     }
     case inbound_verdict::hold: {
       auto& hb = holdback_[env.sender()];
       if (static_cast<int64_t>(hb.size()) < rt_.settings().holdback_max)
-        hb.emplace(env.channel_seq(), std::move(ptr));
-      return {};  // beyond the bound: dropped unacked, the sender resends
+        hb.emplace(env.channel_seq(), ptr);
+      return false;  // beyond the bound: dropped unacked, the sender resends
     }
     case inbound_verdict::process:
       break;
@@ -99,10 +99,10 @@ std::string entity_core::handle_envelope(envelope_ptr ptr) {
     spdlog::error("[{}] ({}) refused envelope '{}': {}", ref_, env.correlation_id(), env.id(),
                   what);
     consume_as_poison(&env, nullptr, what, "invalid");
-    return env.sender();
+    return true;
   }
   process_envelope(ptr);
-  return env.sender();
+  return true;
 }
 
 void entity_core::drain_holdback(const std::string& sender) {
@@ -125,7 +125,7 @@ void entity_core::drain_holdback(const std::string& sender) {
     hb.erase(hb.begin());
     if (hb.empty())
       holdback_.erase(i);
-    handle_envelope(std::move(next));
+    handle_envelope(next);
   }
 }
 
@@ -277,10 +277,13 @@ void entity_core::add_send(StepRecord& rec, post_commit& pc, const std::string& 
     env->set_acks_seq(pc.ack_seq);  // usually sent right after the commit, like the ack
     pc.ack_rides_on = seq;
   }
-  env->set_id(envelope_id(ref_, to, seq));
+  // id and sender are left for commit to fill in after encoding, and a causation that is the
+  // inbound envelope's id is left out entirely: the stored record derives them
+  // (restore_outbox_fields), so they cost no bytes on disk.
   env->set_correlation_id(correlation);
-  env->set_causation_id(cause);
-  env->set_sender(ref_);
+  if (rec.inbound_sender().empty()
+      || !is_envelope_id(cause, rec.inbound_sender(), ref_, rec.inbound_seq()))
+    env->set_causation_id(cause);
   env->set_receiver(to);
   env->set_type(std::move(type));
   env->set_payload(std::move(payload));
@@ -332,13 +335,22 @@ void entity_core::consume_as_poison(const Envelope* src, const internal_input* i
 }
 
 void entity_core::commit(StepRecord& rec, post_commit pc) {
-  for (auto& id : acked_unrecorded_)
+  for (auto& id : acked_unrecorded_) {
+    // Our own ids ("<ref>->..."): stored without the ref, which the record header holds.
+    if (id.size() > ref_.size() + 2 && id.compare(0, ref_.size(), ref_) == 0
+        && id.compare(ref_.size(), 2, "->") == 0)
+      id.erase(0, ref_.size() + 2);
     rec.add_acked(std::move(id));
+  }
   acked_unrecorded_.clear();
   img_.mailbox.apply_except_outbox(rec, true);
   ++img_.records_since_snapshot;  // also with snapshots off: passivation needs to know
   // Judged on the records before this one: this one's size is known only once encoded.
-  bool with_snapshot = snapshot_due(img_, snapshot_every_);
+  // A step that asks for passivation and leaves nothing to deliver takes its final snapshot
+  // along, so passivating after its commit needs no second commit round.
+  bool with_snapshot = snapshot_due(img_, snapshot_every_)
+                       || (pc.passivate_after && rec.outbox_size() == 0
+                           && img_.mailbox.outbox_size() == 0);
   if (with_snapshot)
     for (auto& gone : img_.mailbox.expire_channels(rec.at_ms(),
                                                    rt_.settings().dedup_retention_ms))
@@ -350,6 +362,7 @@ void entity_core::commit(StepRecord& rec, post_commit pc) {
                           encode_log_value(pending_flags(rec.outbox_size() > 0), ref_, rec),
                           false});
   img_.log_bytes_since_snapshot += muts.back().value.size();
+  restore_outbox_fields(rec, ref_);
   img_.mailbox.take_outbox(rec);  // not sendable before its commit
   img_.last_log_seq = seq;
   pc.log_seq = seq;
@@ -423,9 +436,8 @@ void entity_core::drain_parked() {
   for (; i < items.size(); ++i) {
     if (mode_ != entity_mode::running || outbox_full())
       break;
-    auto sender = handle_envelope(std::move(items[i]));
-    if (!sender.empty())
-      drain_holdback(sender);
+    if (handle_envelope(items[i]) && !holdback_.empty())
+      drain_holdback(items[i]->sender());
   }
   for (; i < items.size(); ++i)
     parked_.push_back(std::move(items[i]));

@@ -320,7 +320,7 @@ caf::error node_runtime::for_each_event(const std::string& type, const event_vis
       return true;
     auto where = "log record " + std::to_string(log_key_shard(key)) + ":"
                  + std::to_string(log_key_seq(key));
-    auto rec = decode_step_record(hdr->body, where);
+    auto rec = decode_step_record(*hdr, where);
     if (!rec) {
       failure = rec.error();
       return false;

@@ -1,6 +1,7 @@
 // Encoding and checked decoding of stored log records and snapshots.
 #include "runtime/record_codec.hpp"
 
+#include "runtime/durable_mailbox.hpp"
 #include "runtime/errors.hpp"
 #include "runtime/log_keys.hpp"
 
@@ -35,12 +36,40 @@ caf::expected<log_header> decode_log_header(std::string_view value) {
   return h;
 }
 
-caf::expected<StepRecord> decode_step_record(std::string_view body, std::string_view where) {
+namespace {
+
+void restore_acked_ids(StepRecord& rec, const std::string& ref) {
+  for (auto& id : *rec.mutable_acked())
+    if (id.find("->") == std::string::npos)
+      id.insert(0, ref + "->");
+}
+
+} // namespace
+
+void restore_outbox_fields(StepRecord& rec, const std::string& ref) {
+  std::string inbound_id;
+  for (auto& env : *rec.mutable_outbox()) {
+    if (env.sender().empty())
+      env.set_sender(ref);
+    if (env.id().empty())
+      env.set_id(envelope_id(env.sender(), env.receiver(), env.channel_seq()));
+    if (env.causation_id().empty() && !rec.inbound_sender().empty()) {
+      if (inbound_id.empty())
+        inbound_id = envelope_id(rec.inbound_sender(), ref, rec.inbound_seq());
+      env.set_causation_id(inbound_id);
+    }
+  }
+}
+
+caf::expected<StepRecord> decode_step_record(const log_header& hdr, std::string_view where) {
   StepRecord rec;
-  if (!rec.ParseFromArray(body.data(), static_cast<int>(body.size())))
+  if (!rec.ParseFromArray(hdr.body.data(), static_cast<int>(hdr.body.size())))
     return make_runtime_error(runtime_errc::corrupt_record,
                               "step record " + std::string{where} + " does not parse ("
-                                + std::to_string(body.size()) + " bytes)");
+                                + std::to_string(hdr.body.size()) + " bytes)");
+  std::string ref{hdr.ref};
+  restore_outbox_fields(rec, ref);
+  restore_acked_ids(rec, ref);
   return rec;
 }
 

@@ -28,7 +28,14 @@ struct log_header {
 /// Splits a stored log value; an error names what is wrong (truncated, bad length).
 caf::expected<log_header> decode_log_header(std::string_view value);
 
-caf::expected<StepRecord> decode_step_record(std::string_view body, std::string_view where);
+/// Fills each outgoing envelope's sender, id and (when empty and the step had an inbound
+/// envelope) causation id from the record and its entity's ref: what the writer leaves out.
+void restore_outbox_fields(StepRecord& rec, const std::string& ref);
+
+/// Parses the record and restores the fields its writer left out because they follow from
+/// the record (docs/storage-format.md, "Derived fields"): an outgoing envelope's sender and
+/// id, its causation id when that is the inbound envelope, and the "<ref>->" of acked ids.
+caf::expected<StepRecord> decode_step_record(const log_header& hdr, std::string_view where);
 
 std::string encode_snapshot_value(uint8_t flags, const EntitySnapshot& snap);
 

@@ -54,7 +54,7 @@ caf::error replay_journal(store& st, const entity_logic& logic, const std::strin
     }
     if (hdr->ref != ref)
       return true;
-    auto rec = decode_step_record(hdr->body, where);
+    auto rec = decode_step_record(*hdr, where);
     if (!rec) {
       failure = rec.error();
       return false;

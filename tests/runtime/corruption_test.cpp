@@ -54,7 +54,7 @@ CAF_TEST(an event that does not parse stops recovery with corrupt_record) {
   auto raw = st->get(table::log, key);
   auto hdr = decode_log_header(**raw);
   CAF_REQUIRE(hdr);
-  auto rec = decode_step_record(hdr->body, "test");
+  auto rec = decode_step_record(*hdr, "test");
   CAF_REQUIRE(rec);
   rec->set_events(0, std::string("\xff\xff\xff\xff", 4));
   st->poke(table::log, key, encode_log_value(hdr->flags, hdr->ref, *rec));

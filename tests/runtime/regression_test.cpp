@@ -120,7 +120,7 @@ CAF_TEST(broken entity passivation truncates the journal silently) {
   CAF_REQUIRE_EQUAL(keys.size(), 3u);
   auto raw = st->get(table::log, keys[1]);
   auto hdr = decode_log_header(**raw);
-  auto rec = decode_step_record(hdr->body, "t");
+  auto rec = decode_step_record(*hdr, "t");
   rec->set_events(0, std::string("\xff\xff\xff\xff", 4));
   st->poke(table::log, keys[1], encode_log_value(hdr->flags, hdr->ref, *rec));
   test_node node{st, {counter::make_counter_logic(0)}, test_settings(), clock + 10};
