@@ -202,7 +202,13 @@ void entity_core::finish_step(post_commit pc) {
     finish_passivation();
     return;
   }
-  if (pc.passivate_after && pending_head_ == pending_.size())
+  passivate_requested_ = pc.passivate_after;
+  maybe_passivate_on_request();
+}
+
+void entity_core::maybe_passivate_on_request() {
+  if (passivate_requested_ && mode_ == entity_mode::running && pending_head_ == pending_.size()
+      && img_.mailbox.outbox_size() == 0)
     on_passivate(false);
 }
 

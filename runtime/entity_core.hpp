@@ -35,7 +35,7 @@ struct post_commit {
   std::vector<std::string> timers;                      // names to arm
   std::vector<std::string> timers_dropped;              // names cancelled by the step
   std::vector<Ack> extra_acks;  // duplicate acks that had to wait for this commit
-  bool passivate_after = false;
+  bool passivate_after = false;  // decide asked for passivation (see passivate_requested_)
   bool final_snapshot = false;
 };
 
@@ -94,6 +94,7 @@ private:
   void run_internal(const internal_input& in);
   void finish_passivation();
   void update_pinned();
+  void maybe_passivate_on_request();
   void maybe_drain_parked();
   bool is_poison(const std::string& key);
   caf::error recover_in_place();
@@ -154,6 +155,9 @@ private:
   timer_handle resend_timer_;  // the armed resend tick (one at a time); cancelled when the
                                // outbox empties
   std::unordered_map<std::string, timer_handle> timer_handles_;  // armed durable timers
+  /// The newest finished step asked for passivation; it happens once nothing is pending
+  /// and the outbox is empty (maybe_passivate_on_request, after commits and acks).
+  bool passivate_requested_ = false;
   int64_t reported_outbox_ = 0;  // this entity's share of counters().outbox_entries
   std::minstd_rand rng_;
 };

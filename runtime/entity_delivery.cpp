@@ -226,8 +226,10 @@ void entity_core::handle_ack(const std::string& receiver, uint64_t seq, bool fai
     run_internal(in);
   }
   pump(receiver);
-  if (drain_parked)  // not while an envelope is being handled (a piggybacked ack)
+  if (drain_parked) {  // not while an envelope is being handled (a piggybacked ack)
     maybe_drain_parked();
+    maybe_passivate_on_request();  // the last unacked envelope of a finished entity
+  }
   update_pinned();
 }
 

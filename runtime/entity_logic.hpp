@@ -170,7 +170,9 @@ public:
     out_.timers_cancelled.push_back(std::move(name));
   }
 
-  /// Asks the runtime to passivate the entity after this step.
+  /// Asks the runtime to passivate the entity after this step: once its commit is durable and
+  /// its outbox has drained (acked or dead-lettered). A later step that does not ask again
+  /// withdraws the request.
   void passivate() {
     out_.passivate = true;
   }

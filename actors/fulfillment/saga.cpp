@@ -169,10 +169,8 @@ void on_rejected(saga_run& r, const Rejected& rj) {
                    "rejected: " + rj.reason());
 }
 
-} // namespace
-
-void decide(const SagaState& s, const inbound& in, ctx_t& ctx, const fulfillment_config& cfg) {
-  saga_run r{s, ctx, cfg, std::string{ref_id(ctx.self())}};
+void decide_input(const SagaState& s, const inbound& in, saga_run& r) {
+  auto& ctx = r.ctx;
   if (StartFulfillment st; in.parse(st)) {
     if (in.sender() != order_ref(r.id) || st.order_id() != r.id || st.lines_size() == 0)
       return ctx.reject("a saga is started by its own order, with at least one line");
@@ -202,7 +200,23 @@ void decide(const SagaState& s, const inbound& in, ctx_t& ctx, const fulfillment
   }
 }
 
+} // namespace
+
+void decide(const SagaState& s, const inbound& in, ctx_t& ctx, const fulfillment_config& cfg) {
+  saga_run r{s, ctx, cfg, std::string{ref_id(ctx.self())}};
+  decide_input(s, in, r);
+  // A finished saga leaves memory once its last message is acked, instead of after the idle
+  // timeout; a late message (a GetSaga, a customer cancel) re-activates it from its snapshot.
+  if (is_settled(r.s))
+    ctx.passivate();
+}
+
 } // namespace detail
+
+bool is_settled(const SagaState& s) {
+  return s.finished_ms() != 0 && s.status() != SagaState::RUNNING
+         && s.status() != SagaState::COMPENSATING && s.commits_pending_size() == 0;
+}
 
 int64_t saga_backoff_ms(const fulfillment_config& cfg, const std::string& order_id, int step,
                         uint32_t attempt) {

@@ -7,11 +7,16 @@
 #pragma once
 
 #include "actors/fulfillment/fulfillment_config.hpp"
+#include "fulfillment.pb.h"
 #include "runtime/entity_logic.hpp"
 
 namespace sagaforge::fulfillment {
 
 entity_logic_ptr make_saga_logic(config_ptr cfg);
+
+/// Finished (Completed, Compensated or CompensationFailed) with no stock commit unconfirmed:
+/// nothing more is expected, so the saga asks to be passivated.
+bool is_settled(const SagaState& s);
 
 /// Backoff before attempt `attempt + 1` of step `step` of order `order_id`: exponential from
 /// retry_initial_backoff_ms, capped at retry_max_backoff_ms, plus up to 50 % derived jitter.

@@ -269,3 +269,38 @@ CAF_TEST(a reply to an entity carries the ack of the message it answers) {
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
+
+namespace {
+
+/// "relay/<id>": passes each Forward on to its target as an Add, and asks to be passivated.
+entity_logic_ptr passivating_relay_logic() {
+  return std::make_shared<entity_definition<CounterState, counter::CounterEvent>>(
+    "relay",
+    [](const CounterState&, const inbound& in, decide_context<counter::CounterEvent>& ctx) {
+      if (counter::Forward fw; in.parse(fw)) {
+        counter::Add add;
+        add.set_amount(fw.amount());
+        ctx.send(fw.to(), add);
+        ctx.passivate();
+      }
+    },
+    [](CounterState&, const counter::CounterEvent&) {}, 10);
+}
+
+} // namespace
+
+CAF_TEST(a passivation asked for with a send pending happens once that send is acked) {
+  auto st = std::make_shared<memory_store>();
+  test_node node{st, {counter::make_counter_logic(10), passivating_relay_logic()}};
+  auto& counters = node.runtime().context().counters();
+  auto before = counters.passivations.load();
+  node.send("relay/a", forward("counter/b", 3));
+  node.run();
+  CAF_CHECK_EQUAL(node.state_of<CounterState>("counter/b").value(), 3);
+  // Its commit came before b's ack, so it could not passivate then; the ack let it go.
+  CAF_CHECK(!node.runtime().context().dir().lookup("relay/a", false));
+  CAF_CHECK_EQUAL(counters.passivations.load(), before + 1);
+  CAF_CHECK_EQUAL(node.report("relay/a").outbox_size(), 0u);  // re-activated: nothing resent
+  node.run();
+  CAF_CHECK_EQUAL(node.state_of<CounterState>("counter/b").applied(), 1);
+}

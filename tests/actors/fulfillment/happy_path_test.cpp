@@ -129,4 +129,24 @@ CAF_TEST(creating the same order id twice returns the existing order) {
   CAF_CHECK_EQUAL(stock_of(*node, "SKU-0003").reserved(), 0);
 }
 
+CAF_TEST(a finished saga passivates once its last message is acked and comes back intact) {
+  auto passivations = node->runtime().context().counters().passivations.load();
+  place(*node, three_lines());
+  node->run();
+  auto& dir = node->runtime().context().dir();
+  // Not waiting for the idle timeout: gone from the directory, with a final snapshot.
+  CAF_CHECK(!dir.lookup("fulfillment/ORD-1", false));
+  CAF_CHECK_GREATER_OR_EQUAL(node->runtime().context().counters().passivations.load(),
+                             passivations + 1);
+  CAF_CHECK(st->get(table::snapshots, "fulfillment/ORD-1")->has_value());
+  CAF_CHECK(dir.lookup("order/ORD-1", false));  // the order is not a saga: it stays
+  // Inspected again, it is re-activated with the same state.
+  auto saga = saga_of(*node, "ORD-1");
+  CAF_CHECK_EQUAL(saga.status(), SagaState::COMPLETED);
+  CAF_CHECK_EQUAL(saga.ledger_size(), 5 + 3);
+  CAF_CHECK_EQUAL(saga.steps(4).detail(), "TRK-ORD-1");
+  auto o = order_of(*node, "ORD-1");
+  CAF_CHECK_EQUAL(o.status(), "CONFIRMED");
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()
