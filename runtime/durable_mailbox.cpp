@@ -78,7 +78,8 @@ uint64_t durable_mailbox::next_seq(const std::string& receiver) {
   return ++out_seq_[receiver];
 }
 
-void durable_mailbox::add(Envelope env, int64_t now_ms, bool committed) {
+const std::shared_ptr<Envelope>& durable_mailbox::add(Envelope env, int64_t now_ms,
+                                                      bool committed) {
   auto& ch = outbox_[env.receiver()];
   auto seq = env.channel_seq();
   auto& seq_slot = out_seq_[env.receiver()];
@@ -88,8 +89,10 @@ void durable_mailbox::add(Envelope env, int64_t now_ms, bool committed) {
   e.env = std::make_shared<Envelope>(std::move(env));
   e.committed = committed;
   e.next_attempt_ms = now_ms;
-  if (ch.emplace(seq, std::move(e)).second)
+  auto [pos, added] = ch.emplace(seq, std::move(e));
+  if (added)
     ++outbox_count_;
+  return pos->second.env;
 }
 
 std::optional<outbox_entry> durable_mailbox::remove(const std::string& receiver, uint64_t seq) {
@@ -136,10 +139,16 @@ void durable_mailbox::apply(const StepRecord& rec) {
     add(env, rec.at_ms(), true);
 }
 
-void durable_mailbox::take_outbox(StepRecord& rec) {
+void durable_mailbox::take_outbox(StepRecord& rec,
+                                  std::vector<std::shared_ptr<const Envelope>>* added) {
   auto* out = rec.mutable_outbox();
-  for (auto& env : *out)
-    add(std::move(env), rec.at_ms(), false);
+  if (added)
+    added->reserve(added->size() + static_cast<size_t>(out->size()));
+  for (auto& env : *out) {
+    auto& kept = add(std::move(env), rec.at_ms(), false);
+    if (added)
+      added->push_back(kept);
+  }
   out->Clear();
 }
 

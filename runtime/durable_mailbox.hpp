@@ -67,7 +67,8 @@ public:
   /// Assigns the next seq on the channel to `receiver`.
   uint64_t next_seq(const std::string& receiver);
 
-  void add(Envelope env, int64_t now_ms, bool committed);
+  /// Returns the outbox's envelope (the existing one when that seq is already there).
+  const std::shared_ptr<Envelope>& add(Envelope env, int64_t now_ms, bool committed);
 
   /// Removes an outbox entry; returns it when it was there.
   std::optional<outbox_entry> remove(const std::string& receiver, uint64_t seq);
@@ -94,8 +95,9 @@ public:
   /// envelopes are moved (not copied) into the outbox: everything but the outbox first...
   /// (`live`: the acked entries were removed when their acks arrived; replay removes them.)
   void apply_except_outbox(const StepRecord& rec, bool live = false);
-  /// ...then the outbox, as uncommitted entries; leaves rec's outbox empty.
-  void take_outbox(StepRecord& rec);
+  /// ...then the outbox, as uncommitted entries; leaves rec's outbox empty. `added` (if
+  /// given) receives the outbox's envelopes, in order.
+  void take_outbox(StepRecord& rec, std::vector<std::shared_ptr<const Envelope>>* added = nullptr);
 
   void load(const EntitySnapshot& snap);
 

@@ -168,8 +168,9 @@ void entity_core::finish_step(post_commit pc) {
   if (pc.log_seq > entry_->durable_log_seq.load())
     entry_->durable_log_seq.store(pc.log_seq);
   std::vector<const std::string*> receivers;
-  for (auto& [to, seq] : pc.sends) {
-    if (auto* e = img_.mailbox.find(to, seq)) {
+  for (auto& env : pc.sends) {
+    auto& to = env->receiver();
+    if (auto* e = img_.mailbox.find(to, env->channel_seq())) {
       e->committed = true;
       if (receivers.empty() || *receivers.back() != to)
         receivers.push_back(&to);

@@ -31,7 +31,9 @@ struct post_commit {
   /// The whole Ack, for a client sender (it carries the reply or rejection) or a failed
   /// input; an entity sender of a processed input gets just (our ref, ack_seq).
   std::unique_ptr<Ack> full_ack;
-  std::vector<std::pair<std::string, uint64_t>> sends;  // (receiver, seq) now sendable
+  /// The step's outgoing envelopes as the outbox holds them (sendable once committed; read
+  /// for receiver and seq only: a resend may swap the outbox's copy).
+  std::vector<std::shared_ptr<const Envelope>> sends;
   std::vector<std::string> timers;                      // names to arm
   std::vector<std::string> timers_dropped;              // names cancelled by the step
   std::vector<Ack> extra_acks;  // duplicate acks that had to wait for this commit

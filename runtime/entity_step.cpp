@@ -290,7 +290,6 @@ void entity_core::add_send(StepRecord& rec, post_commit& pc, const std::string& 
   env->set_created_at_ms(rec.at_ms());
   env->set_channel_seq(seq);
   env->set_wants_reply(wants_reply);
-  pc.sends.emplace_back(to, seq);
 }
 
 void entity_core::consume_as_poison(const Envelope* src, const internal_input* internal,
@@ -363,7 +362,7 @@ void entity_core::commit(StepRecord& rec, post_commit pc) {
                           false});
   img_.log_bytes_since_snapshot += muts.back().value.size();
   restore_outbox_fields(rec, ref_);
-  img_.mailbox.take_outbox(rec);  // not sendable before its commit
+  img_.mailbox.take_outbox(rec, &pc.sends);  // not sendable before its commit
   img_.last_log_seq = seq;
   pc.log_seq = seq;
   if (with_snapshot)
