@@ -128,6 +128,7 @@ void entity_core::on_deliver(envelope_ptr env) {
       if (parked_.empty() && !outbox_full()) {
         if (handle_envelope(env) && !holdback_.empty())
           drain_holdback(env->sender());
+        maybe_passivate_on_request();  // a duplicate may have carried the last ack
         return;
       }
       park(std::move(env));

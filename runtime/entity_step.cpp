@@ -345,11 +345,13 @@ void entity_core::commit(StepRecord& rec, post_commit pc) {
   img_.mailbox.apply_except_outbox(rec, true);
   ++img_.records_since_snapshot;  // also with snapshots off: passivation needs to know
   // Judged on the records before this one: this one's size is known only once encoded.
-  // A step that asks for passivation and leaves nothing to deliver takes its final snapshot
-  // along, so passivating after its commit needs no second commit round.
+  // A step that asks for passivation and leaves nothing to deliver or wait for takes its
+  // final snapshot along, so passivating after its commit needs no second commit round.
+  // (Only then: a settled entity queried in a burst must not write a snapshot per query.)
   bool with_snapshot = snapshot_due(img_, snapshot_every_)
                        || (pc.passivate_after && rec.outbox_size() == 0
-                           && img_.mailbox.outbox_size() == 0);
+                           && img_.mailbox.outbox_size() == 0 && pending_head_ == pending_.size()
+                           && parked_.empty() && holdback_.empty());
   if (with_snapshot)
     for (auto& gone : img_.mailbox.expire_channels(rec.at_ms(),
                                                    rt_.settings().dedup_retention_ms))
