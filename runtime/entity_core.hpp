@@ -92,6 +92,8 @@ private:
   /// `sends_pending`: the record being encoded adds envelopes not in the outbox yet.
   uint8_t pending_flags(bool sends_pending = false);
   bool outbox_full() const;
+  /// A step still waiting for its commit asked for passivation (and so may carry a snapshot).
+  bool passivation_snapshot_in_flight() const;
   void break_down(const std::string& why);
   void run_internal(const internal_input& in);
   void finish_passivation();

@@ -2,6 +2,8 @@
 // the group commit, and queue the post-commit effects. Also supervision: a throwing decide
 // restarts the entity from its last committed state; after max-restarts crashes on the same
 // input within the window the input is poison and is dead-lettered instead.
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 #include "runtime/entity_core.hpp"
@@ -345,13 +347,14 @@ void entity_core::commit(StepRecord& rec, post_commit pc) {
   img_.mailbox.apply_except_outbox(rec, true);
   ++img_.records_since_snapshot;  // also with snapshots off: passivation needs to know
   // Judged on the records before this one: this one's size is known only once encoded.
-  // A step that asks for passivation and leaves nothing to deliver or wait for takes its
-  // final snapshot along, so passivating after its commit needs no second commit round.
-  // (Only then: a settled entity queried in a burst must not write a snapshot per query.)
+  // A step that asks for passivation and leaves nothing to deliver takes its final snapshot
+  // along, so passivating after its commit needs no second commit round. Not when an earlier
+  // step still in flight asked too: a settled entity queried in a burst would otherwise write
+  // a snapshot per query (it writes at most two).
   bool with_snapshot = snapshot_due(img_, snapshot_every_)
                        || (pc.passivate_after && rec.outbox_size() == 0
-                           && img_.mailbox.outbox_size() == 0 && pending_head_ == pending_.size()
-                           && parked_.empty() && holdback_.empty());
+                           && img_.mailbox.outbox_size() == 0 && parked_.empty()
+                           && holdback_.empty() && !passivation_snapshot_in_flight());
   if (with_snapshot)
     for (auto& gone : img_.mailbox.expire_channels(rec.at_ms(),
                                                    rt_.settings().dedup_retention_ms))
@@ -373,6 +376,11 @@ void entity_core::commit(StepRecord& rec, post_commit pc) {
     muts.push_back(std::move(m));
   extra_muts_.clear();
   submit(std::move(muts), std::move(pc));
+}
+
+bool entity_core::passivation_snapshot_in_flight() const {
+  return std::any_of(pending_.begin() + static_cast<std::ptrdiff_t>(pending_head_), pending_.end(),
+                     [](const post_commit& p) { return p.passivate_after; });
 }
 
 uint8_t entity_core::pending_flags(bool sends_pending) {

@@ -278,3 +278,42 @@ CAF_TEST(is_envelope_id matches exactly the id envelope_id builds) {
   CAF_CHECK(!is_envelope_id("a/x=>b/y#12", "a/x", "b/y", 12));
   CAF_CHECK(!is_envelope_id("", "a/x", "b/y", 12));
 }
+
+namespace {
+
+/// "settler/<id>": applies each Add and asks to be passivated after it (like a settled saga
+/// answering queries).
+entity_logic_ptr settler_logic() {
+  return std::make_shared<entity_definition<CounterState, counter::CounterEvent>>(
+    "settler",
+    [](const CounterState&, const inbound& in, decide_context<counter::CounterEvent>& ctx) {
+      if (counter::Add a; in.parse(a)) {
+        counter::CounterEvent ev;
+        ev.mutable_added()->set_amount(a.amount());
+        ctx.persist(ev);
+        ctx.passivate();
+      }
+    },
+    [](CounterState& s, const counter::CounterEvent& ev) {
+      s.set_value(s.value() + ev.added().amount());
+    },
+    1000);
+}
+
+} // namespace
+
+CAF_TEST(a burst of steps that each ask for passivation writes at most two snapshots) {
+  auto st = std::make_shared<counting_store>("settler/a");
+  test_node node{st, {settler_logic()}};
+  node.send("settler/a", add(1));
+  node.run();
+  CAF_CHECK_EQUAL(st->snapshots, 1u);  // the step's own commit carried it
+  CAF_CHECK(!node.runtime().context().dir().lookup("settler/a", false));
+  for (int i = 0; i < 5; ++i)  // queued together: each step starts before the last commits
+    node.send("settler/a", add(1));
+  node.run();
+  CAF_CHECK_EQUAL(st->records, 6u);
+  CAF_CHECK_LESS_OR_EQUAL(st->snapshots, 1u + 2u);  // not one per step
+  CAF_CHECK(!node.runtime().context().dir().lookup("settler/a", false));
+  CAF_CHECK_EQUAL(node.state_of<CounterState>("settler/a").value(), 6);
+}
