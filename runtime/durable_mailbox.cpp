@@ -140,15 +140,10 @@ void durable_mailbox::apply(const StepRecord& rec) {
 }
 
 void durable_mailbox::take_outbox(StepRecord& rec,
-                                  std::vector<std::shared_ptr<const Envelope>>* added) {
+                                  std::vector<std::shared_ptr<const Envelope>>& added) {
   auto* out = rec.mutable_outbox();
-  if (added)
-    added->reserve(added->size() + static_cast<size_t>(out->size()));
-  for (auto& env : *out) {
-    auto& kept = add(std::move(env), rec.at_ms(), false);
-    if (added)
-      added->push_back(kept);
-  }
+  for (auto& env : *out)
+    added.push_back(add(std::move(env), rec.at_ms(), false));
   out->Clear();
 }
 

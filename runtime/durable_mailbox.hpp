@@ -95,9 +95,9 @@ public:
   /// envelopes are moved (not copied) into the outbox: everything but the outbox first...
   /// (`live`: the acked entries were removed when their acks arrived; replay removes them.)
   void apply_except_outbox(const StepRecord& rec, bool live = false);
-  /// ...then the outbox, as uncommitted entries; leaves rec's outbox empty. `added` (if
-  /// given) receives the outbox's envelopes, in order.
-  void take_outbox(StepRecord& rec, std::vector<std::shared_ptr<const Envelope>>* added = nullptr);
+  /// ...then the outbox, as uncommitted entries; leaves rec's outbox empty and appends the
+  /// outbox's envelopes to `added`, in order.
+  void take_outbox(StepRecord& rec, std::vector<std::shared_ptr<const Envelope>>& added);
 
   void load(const EntitySnapshot& snap);
 

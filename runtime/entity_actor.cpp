@@ -209,9 +209,8 @@ void entity_core::finish_step(post_commit pc) {
 }
 
 void entity_core::maybe_passivate_on_request() {
-  if (passivate_requested_ && mode_ == entity_mode::running && pending_head_ == pending_.size()
-      && img_.mailbox.outbox_size() == 0)
-    on_passivate(false);
+  if (passivate_requested_ && mode_ == entity_mode::running)
+    on_passivate(false);  // refuses while anything is pending, unacked, parked or held back
 }
 
 void entity_core::on_commit_failed(uint64_t) {

@@ -283,8 +283,7 @@ void entity_core::add_send(StepRecord& rec, post_commit& pc, const std::string& 
   // inbound envelope's id is left out entirely: the stored record derives them
   // (restore_outbox_fields), so they cost no bytes on disk.
   env->set_correlation_id(correlation);
-  if (rec.inbound_sender().empty()
-      || !is_envelope_id(cause, rec.inbound_sender(), ref_, rec.inbound_seq()))
+  if (!derived_causation(rec, ref_, cause))
     env->set_causation_id(cause);
   env->set_receiver(to);
   env->set_type(std::move(type));
@@ -337,10 +336,7 @@ void entity_core::consume_as_poison(const Envelope* src, const internal_input* i
 
 void entity_core::commit(StepRecord& rec, post_commit pc) {
   for (auto& id : acked_unrecorded_) {
-    // Our own ids ("<ref>->..."): stored without the ref, which the record header holds.
-    if (id.size() > ref_.size() + 2 && id.compare(0, ref_.size(), ref_) == 0
-        && id.compare(ref_.size(), 2, "->") == 0)
-      id.erase(0, ref_.size() + 2);
+    shorten_acked_id(id, ref_);  // the record header holds the ref
     rec.add_acked(std::move(id));
   }
   acked_unrecorded_.clear();
@@ -367,7 +363,7 @@ void entity_core::commit(StepRecord& rec, post_commit pc) {
                           false});
   img_.log_bytes_since_snapshot += muts.back().value.size();
   restore_outbox_fields(rec, ref_);
-  img_.mailbox.take_outbox(rec, &pc.sends);  // not sendable before its commit
+  img_.mailbox.take_outbox(rec, pc.sends);  // not sendable before its commit
   img_.last_log_seq = seq;
   pc.log_seq = seq;
   if (with_snapshot)

@@ -46,6 +46,17 @@ void restore_acked_ids(StepRecord& rec, const std::string& ref) {
 
 } // namespace
 
+bool derived_causation(const StepRecord& rec, const std::string& ref, std::string_view cause) {
+  return !rec.inbound_sender().empty()
+         && is_envelope_id(cause, rec.inbound_sender(), ref, rec.inbound_seq());
+}
+
+void shorten_acked_id(std::string& id, const std::string& ref) {
+  if (id.size() > ref.size() + 2 && id.compare(0, ref.size(), ref) == 0
+      && id.compare(ref.size(), 2, "->") == 0)
+    id.erase(0, ref.size() + 2);
+}
+
 void restore_outbox_fields(StepRecord& rec, const std::string& ref) {
   std::string inbound_id;
   for (auto& env : *rec.mutable_outbox()) {

@@ -28,6 +28,12 @@ struct log_header {
 /// Splits a stored log value; an error names what is wrong (truncated, bad length).
 caf::expected<log_header> decode_log_header(std::string_view value);
 
+/// The writer's side of the derived fields (docs/storage-format.md): whether an outgoing
+/// envelope's causation id `cause` is the inbound envelope's id (then it is not stored)...
+bool derived_causation(const StepRecord& rec, const std::string& ref, std::string_view cause);
+/// ...and an acked id shortened to "<receiver>#<seq>" when it is one of `ref`'s own.
+void shorten_acked_id(std::string& id, const std::string& ref);
+
 /// Fills each outgoing envelope's sender, id and (when empty and the step had an inbound
 /// envelope) causation id from the record and its entity's ref: what the writer leaves out.
 void restore_outbox_fields(StepRecord& rec, const std::string& ref);
