@@ -17,6 +17,7 @@
 #include "runtime/memory_store.hpp"
 #include "runtime/messages.hpp"
 #include "runtime/record_codec.hpp"
+#include "runtime/store_format.hpp"
 
 namespace sagaforge {
 
@@ -106,6 +107,8 @@ node_runtime::start(caf::actor_system& sys, options opts, std::vector<entity_log
 
 caf::error node_runtime::scan_store() {
   auto& st = *store_;
+  if (auto err = check_store_format(st))
+    return err;
   auto& ctx = *ctx_;
   struct known {
     uint64_t last_log_seq = 0;

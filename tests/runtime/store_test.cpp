@@ -1,5 +1,6 @@
 // The store contract, run against both implementations: atomic batches, ordered scans,
-// last_key by prefix; and LMDB survives a reopen.
+// last_key by prefix; and LMDB survives a reopen. Also the format marker a node checks at
+// start-up (store_format.hpp).
 #define CAF_SUITE runtime.store
 #include "caf/test/unit_test.hpp"
 
@@ -7,9 +8,15 @@
 
 #include <filesystem>
 
+#include "caf/all.hpp"
+
+#include "actors/counter/counter.hpp"
 #include "runtime/lmdb_store.hpp"
+#include "runtime/errors.hpp"
 #include "runtime/log_keys.hpp"
 #include "runtime/memory_store.hpp"
+#include "runtime/node_runtime.hpp"
+#include "runtime/store_format.hpp"
 
 using namespace sagaforge;
 
@@ -74,4 +81,68 @@ CAF_TEST(lmdb store reports an unusable directory clearly) {
   CAF_REQUIRE(!st);
   CAF_CHECK_NOT_EQUAL(caf::to_string(st.error()).find("sagaforge-cannot-exist"),
                       std::string::npos);
+}
+
+namespace {
+
+std::optional<std::string> format_marker(store& st) {
+  auto v = st.get(table::meta, store_format_key);
+  CAF_REQUIRE(v);
+  return *v;
+}
+
+void put_marker(store& st, const std::string& text) {
+  CAF_REQUIRE(!st.write({mutation{table::meta, std::string{store_format_key}, text, false}}));
+}
+
+} // namespace
+
+CAF_TEST(a new store gets the current format marker and keeps it) {
+  memory_store st;
+  CAF_CHECK(!format_marker(st).has_value());
+  CAF_REQUIRE(!check_store_format(st));
+  CAF_CHECK_EQUAL(format_marker(st), std::to_string(store_format_current));
+  CAF_REQUIRE(!check_store_format(st));  // a restart accepts what it wrote
+  CAF_CHECK_EQUAL(format_marker(st), std::to_string(store_format_current));
+}
+
+CAF_TEST(an older readable format is accepted and marked current) {
+  memory_store st;
+  put_marker(st, "1");
+  CAF_REQUIRE(!check_store_format(st));
+  CAF_CHECK_EQUAL(format_marker(st), std::to_string(store_format_current));
+}
+
+CAF_TEST(a newer or unreadable format marker is refused and left as it was) {
+  for (std::string text : {std::to_string(store_format_current + 1), std::string{"2x"},
+                           std::string{"0"}, std::string{""}}) {
+    CAF_MESSAGE("marker '" << text << "'");
+    memory_store st;
+    put_marker(st, text);
+    auto err = check_store_format(st);
+    CAF_REQUIRE(err);
+    CAF_CHECK_EQUAL(err.code(), static_cast<uint8_t>(runtime_errc::invalid_config));
+    CAF_CHECK_NOT_EQUAL(caf::to_string(err).find("format"), std::string::npos);
+    CAF_CHECK_EQUAL(format_marker(st), text);
+  }
+  memory_store st;
+  put_marker(st, std::to_string(store_format_current + 1));
+  auto msg = caf::to_string(check_store_format(st));
+  CAF_CHECK_NOT_EQUAL(msg.find("format " + std::to_string(store_format_current + 1)),
+                      std::string::npos);
+}
+
+CAF_TEST(a node refuses to start on a store of a newer format) {
+  auto st = std::make_shared<memory_store>();
+  put_marker(*st, std::to_string(store_format_current + 1));
+  runtime_system_config cfg;
+  caf::actor_system sys{cfg};
+  node_runtime::options opts;
+  opts.settings.durability_name = "memory";
+  opts.given_store = st;
+  opts.threaded_commit = false;
+  auto node = node_runtime::start(sys, opts, {counter::make_counter_logic()});
+  CAF_REQUIRE(!node);
+  CAF_CHECK_EQUAL(node.error().code(), static_cast<uint8_t>(runtime_errc::invalid_config));
+  CAF_CHECK_EQUAL(format_marker(*st), std::to_string(store_format_current + 1));
 }

@@ -1,0 +1,28 @@
+// The store's format marker (`meta` table, key "format"): which record layout a data folder
+// holds, so a binary refuses a store written in a layout it cannot read instead of
+// misreading it (docs/storage-format.md, "Format marker").
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "caf/error.hpp"
+
+#include "runtime/store.hpp"
+
+namespace sagaforge {
+
+/// 1: every field of a log record stored. 2: derived fields left out (readable by this
+/// binary together with 1). Raise it when records change so that an older binary could
+/// misread them, and say in docs/storage-format.md what changed.
+constexpr uint32_t store_format_current = 2;
+
+constexpr std::string_view store_format_key = "format";
+
+/// Node start-up: accepts a store of this format or an older readable one, refuses a newer
+/// or unreadable marker (invalid_config, naming both formats), and writes the marker where
+/// it is missing or older — a new store, or one written before the marker existed (its
+/// records are of format 1 or 2, both readable here).
+caf::error check_store_format(store& st);
+
+} // namespace sagaforge
