@@ -7,8 +7,8 @@
 
 namespace sagaforge {
 
-directory::directory(uint32_t shard_count, spawn_fn spawn)
-  : shard_count_(shard_count), spawn_(std::move(spawn)) {
+directory::directory(uint32_t shard_count, spawn_fn spawn, size_t max_idle)
+  : shard_count_(shard_count), spawn_(std::move(spawn)), max_idle_(max_idle) {
   for (uint32_t i = 0; i < shard_count_; ++i)
     stripes_.push_back(std::make_unique<stripe>());
 }
@@ -25,8 +25,16 @@ caf::actor directory::activate_locked(stripe& s, const std::string& ref) {
     last = i->second;
     s.last_log.erase(i);
   }
+  caf::actor idle;
+  {
+    std::lock_guard<std::mutex> guard{idle_mtx_};
+    if (!idle_.empty()) {
+      idle = std::move(idle_.back());
+      idle_.pop_back();
+    }
+  }
   auto entry = std::make_shared<active_entry>();
-  entry->handle = spawn_(ref, last, entry);
+  entry->handle = spawn_(ref, last, entry, std::move(idle));
   if (!entry->handle) {
     if (last != 0)
       s.last_log.emplace(ref, last);
@@ -78,6 +86,19 @@ bool directory::retire(const std::string& ref, const caf::actor_addr& who,
   if (last_log_seq != 0)
     s.last_log[ref] = last_log_seq;
   return true;
+}
+
+bool directory::recycle(caf::actor idle) {
+  std::lock_guard<std::mutex> guard{idle_mtx_};
+  if (closed_.load() || idle_.size() >= max_idle_)
+    return false;
+  idle_.push_back(std::move(idle));
+  return true;
+}
+
+size_t directory::idle_count() const {
+  std::lock_guard<std::mutex> guard{idle_mtx_};
+  return idle_.size();
 }
 
 void directory::register_client(const std::string& ref, caf::actor handle) {
@@ -158,6 +179,10 @@ std::vector<caf::actor> directory::clear() {
     s->clients.clear();
   }
   active_count_ = 0;
+  std::lock_guard<std::mutex> guard{idle_mtx_};
+  for (auto& a : idle_)
+    out.push_back(std::move(a));
+  idle_.clear();
   return out;
 }
 

@@ -12,49 +12,123 @@
 #include "runtime/messages.hpp"
 #include "runtime/record_codec.hpp"
 
+// The directory's bookkeeping of an entity, handed to a recycled actor with its next entity
+// (adopt_atom); never leaves the node.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sagaforge::active_entry_ptr)
+
 namespace sagaforge {
 
 namespace {
 
 struct entity_actor_state {
   static inline const char* name = "sagaforge.entity";
-  std::unique_ptr<entity_core> core;
+  std::unique_ptr<entity_core> core;  // null while the actor waits idle for its next entity
 };
 
-caf::behavior entity_behavior(caf::stateful_actor<entity_actor_state>* self, runtime_context* rt,
-                              std::string ref, uint64_t last_log_seq, active_entry_ptr entry) {
+/// The entity an actor currently serves, for its exit handler (empty while idle).
+struct incarnation {
+  std::string ref;
+  active_entry_ptr entry;
+};
+
+using entity_self = caf::stateful_actor<entity_actor_state>*;
+
+void adopt(entity_self self, runtime_context& rt, incarnation& inc, std::string ref,
+           uint64_t last_log_seq, active_entry_ptr entry) {
+  inc.ref = ref;
+  inc.entry = entry;
+  self->state.core = std::make_unique<entity_core>(self, rt, std::move(ref), last_log_seq,
+                                                   std::move(entry));
+  self->state.core->start();
+}
+
+/// The final passivation marker: everything sent to this incarnation before it retired
+/// has been handled, so the actor may serve another entity.
+void end_incarnation(entity_self self, runtime_context& rt, incarnation& inc) {
+  self->state.core.reset();
+  inc = incarnation{};
+  if (!rt.dir().recycle(caf::actor_cast<caf::actor>(self)))
+    self->quit();
+}
+
+caf::behavior entity_behavior(entity_self self, runtime_context* rt, std::string ref,
+                              uint64_t last_log_seq, active_entry_ptr entry) {
+  auto inc = std::make_shared<incarnation>();
   // An abnormal exit (an exception escaping a handler) must not leave a dead mailbox in
   // the directory; normal exits have retired already, so this is a no-op for them.
-  self->attach_functor([dir = rt->dir_weak(), ref, addr = self->address(), entry] {
-    if (auto d = dir.lock())
-      d->retire(ref, addr, entry->durable_log_seq.load());
+  self->attach_functor([dir = rt->dir_weak(), inc, addr = self->address()] {
+    if (auto d = dir.lock(); d && inc->entry)
+      d->retire(inc->ref, addr, inc->entry->durable_log_seq.load());
   });
-  self->state.core = std::make_unique<entity_core>(self, *rt, std::move(ref), last_log_seq,
-                                                   std::move(entry));
-  auto* c = self->state.core.get();
-  c->start();
+  adopt(self, *rt, *inc, std::move(ref), last_log_seq, std::move(entry));
+  // While idle (no core) the actor drops what reaches it: only messages addressed to its
+  // handle directly can (timer firings, sweeper requests, inspections), never routed ones.
+  auto core = [self] { return self->state.core.get(); };
   return {
-    [=](deliver_atom, envelope_ptr& env) { c->on_deliver(std::move(env)); },
-    [=](deliver_atom, const std::string& bytes) { c->on_deliver(bytes); },
-    [=](ack_atom, const std::string& bytes) { c->on_ack(bytes); },
-    [=](acked_atom, const std::string& receiver, uint64_t seq) {
-      c->on_plain_ack(receiver, seq);
+    [=](deliver_atom, envelope_ptr& env) {
+      if (auto* c = core())
+        c->on_deliver(std::move(env));
     },
-    [=](committed_atom, uint64_t token) { c->on_committed(token); },
-    [=](commit_failed_atom, uint64_t token) { c->on_commit_failed(token); },
-    [=](resend_atom) { c->on_resend_tick(); },
-    [=](timer_atom, const std::string& name, int64_t due) { c->on_timer(name, due); },
-    [=](passivate_atom) { c->on_passivate(false); },
-    [=](passivate_atom, bool) { c->on_passivate(true); },
+    [=](deliver_atom, const std::string& bytes) {
+      if (auto* c = core())
+        c->on_deliver(bytes);
+    },
+    [=](ack_atom, const std::string& bytes) {
+      if (auto* c = core())
+        c->on_ack(bytes);
+    },
+    [=](acked_atom, const std::string& receiver, uint64_t seq) {
+      if (auto* c = core())
+        c->on_plain_ack(receiver, seq);
+    },
+    [=](committed_atom, uint64_t token) {
+      if (auto* c = core())
+        c->on_committed(token);
+    },
+    [=](commit_failed_atom, uint64_t token) {
+      if (auto* c = core())
+        c->on_commit_failed(token);
+    },
+    [=](resend_atom) {
+      if (auto* c = core())
+        c->on_resend_tick();
+    },
+    [=](timer_atom, const std::string& name, int64_t due) {
+      if (auto* c = core())
+        c->on_timer(name, due);
+    },
+    [=](passivate_atom) {
+      if (auto* c = core())
+        c->on_passivate();
+    },
+    [=](passivate_atom, bool) {
+      if (core())
+        end_incarnation(self, *rt, *inc);
+    },
+    [=](adopt_atom, std::string& ref, uint64_t last, active_entry_ptr& entry) {
+      adopt(self, *rt, *inc, std::move(ref), last, std::move(entry));
+    },
     [=](wake_atom) {},
-    [=](inspect_atom) -> std::string { return c->report().SerializeAsString(); },
+    [=](inspect_atom) -> std::string {
+      if (auto* c = core())
+        return c->report().SerializeAsString();
+      EntityReport r;
+      r.set_mode("idle");
+      return r.SerializeAsString();
+    },
   };
 }
 
 } // namespace
 
 caf::actor spawn_entity(runtime_context& rt, const std::string& ref, uint64_t last_log_seq,
-                        active_entry_ptr entry) {
+                        active_entry_ptr entry, caf::actor idle) {
+  if (idle) {
+    idle->enqueue(nullptr, caf::make_message_id(),
+                  caf::make_message(adopt_atom::value, ref, last_log_seq, std::move(entry)),
+                  nullptr);
+    return idle;
+  }
   return rt.system().spawn(entity_behavior, &rt, ref, last_log_seq, std::move(entry));
 }
 
@@ -210,7 +284,7 @@ void entity_core::finish_step(post_commit pc) {
 
 void entity_core::maybe_passivate_on_request() {
   if (passivate_requested_ && mode_ == entity_mode::running)
-    on_passivate(false);  // refuses while anything is pending, unacked, parked or held back
+    on_passivate();  // refuses while anything is pending, unacked, parked or held back
 }
 
 void entity_core::on_commit_failed(uint64_t) {
@@ -223,11 +297,7 @@ void entity_core::on_commit_failed(uint64_t) {
   self_->quit(make_runtime_error(runtime_errc::store_failed, "group commit failed"));
 }
 
-void entity_core::on_passivate(bool final_marker) {
-  if (final_marker) {
-    self_->quit();
-    return;
-  }
+void entity_core::on_passivate() {
   if (mode_ == entity_mode::broken) {
     if (rt_.dir().retire(ref_, self_->address(), entry_->durable_log_seq.load())) {
       mode_ = entity_mode::retired;

@@ -18,8 +18,9 @@ namespace sagaforge {
 
 class runtime_context;
 
-/// Spawns the actor of `ref`; recovery runs as its first action.
+/// Starts the actor of `ref`: in `idle` (an actor the directory recycled) when valid, which
+/// then returns it, else in a new actor. Recovery runs as its first action.
 caf::actor spawn_entity(runtime_context& rt, const std::string& ref, uint64_t last_log_seq,
-                        active_entry_ptr entry);
+                        active_entry_ptr entry, caf::actor idle = {});
 
 } // namespace sagaforge

@@ -73,7 +73,7 @@ public:
   void on_commit_failed(uint64_t token);
   void on_resend_tick();
   void on_timer(const std::string& name, int64_t due_ms);
-  void on_passivate(bool final_marker);
+  void on_passivate();
   EntityReport report() const;
 
 private:

@@ -333,6 +333,11 @@ void entity_core::update_pinned() {
 
 entity_core::~entity_core() {
   rt_.counters().outbox_entries -= static_cast<uint64_t>(reported_outbox_);
+  // The actor may serve another entity next (directory::recycle): this one's armed
+  // messages must not reach it.
+  rt_.timers().cancel(resend_timer_);
+  for (auto& [name, handle] : timer_handles_)
+    rt_.timers().cancel(handle);
 }
 
 } // namespace sagaforge

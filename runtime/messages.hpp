@@ -17,6 +17,7 @@ using resend_atom = caf::atom_constant<caf::atom("resend")>;
 using timer_atom = caf::atom_constant<caf::atom("timer")>;          // + name, due_ms
 using passivate_atom = caf::atom_constant<caf::atom("passivate")>;
 using wake_atom = caf::atom_constant<caf::atom("wake")>;
+using adopt_atom = caf::atom_constant<caf::atom("adopt")>;  // + ref, last log seq, entry
 using inspect_atom = caf::atom_constant<caf::atom("inspect")>;
 using replay_atom = caf::atom_constant<caf::atom("replay")>;
 

@@ -82,8 +82,9 @@ node_runtime::start(caf::actor_system& sys, options opts, std::vector<entity_log
   for (auto& t : types)
     ctx->register_type(std::move(t));
   ctx->set_directory(std::make_shared<directory>(
-    ctx->shard_count(), [ctx](const std::string& ref, uint64_t last, active_entry_ptr e) {
-      return spawn_entity(*ctx, ref, last, std::move(e));
+    ctx->shard_count(),
+    [ctx](const std::string& ref, uint64_t last, active_entry_ptr e, caf::actor idle) {
+      return spawn_entity(*ctx, ref, last, std::move(e), std::move(idle));
     }));
   ctx->set_router(std::make_unique<local_router>(ctx->dir()));
   node->ticker_ = spawn_timer_ticker(sys, ctx->timers());

@@ -1,6 +1,7 @@
 // The directory's choice of entities for the idle/LRU sweep: every unpinned entity idle for
 // the timeout, and above the active cap the least recently active unpinned ones down to the
-// cap; pinned entities (work in flight) never.
+// cap; pinned entities (work in flight) never. And the pool of recycled actors: bounded,
+// handed to activations, exited at shutdown.
 #define CAF_SUITE runtime.directory
 #include "caf/test/dsl.hpp"
 
@@ -24,7 +25,7 @@ caf::behavior idle_actor(caf::event_based_actor*, int) {
 struct fixture : test_coordinator_fixture<> {
   std::map<std::string, active_entry_ptr> entries;
   std::map<caf::actor_addr, std::string> ref_of;
-  directory dir{4, [this](const std::string& ref, uint64_t, active_entry_ptr e) {
+  directory dir{4, [this](const std::string& ref, uint64_t, active_entry_ptr e, caf::actor) {
                   auto a = sys.spawn(idle_actor, 0);
                   entries[ref] = e;
                   ref_of[a.address()] = ref;
@@ -85,6 +86,38 @@ CAF_TEST(above the cap the least recently active unpinned entities go down to th
   for (auto& [ref, e] : entries)
     e->pinned = true;
   CAF_CHECK_EQUAL(candidates(1000, 0, 1), refs{});
+}
+
+CAF_TEST(the directory keeps recycled actors up to its bound and hands them to activations) {
+  std::vector<caf::actor> handed;  // the idle actor each activation was given
+  directory small{4,
+                  [&](const std::string&, uint64_t, active_entry_ptr, caf::actor idle) {
+                    handed.push_back(idle);
+                    return idle ? idle : sys.spawn(idle_actor, 0);
+                  },
+                  1};
+  auto one = sys.spawn(idle_actor, 0);
+  auto two = sys.spawn(idle_actor, 0);
+  CAF_CHECK(small.recycle(one));
+  CAF_CHECK(!small.recycle(two));  // full: its caller exits it
+  CAF_CHECK_EQUAL(small.idle_count(), 1u);
+  CAF_CHECK_EQUAL(small.lookup("counter/x", true), one);
+  CAF_CHECK_EQUAL(small.idle_count(), 0u);
+  auto fresh = small.lookup("counter/y", true);
+  CAF_CHECK(fresh && fresh != one);
+  CAF_REQUIRE_EQUAL(handed.size(), 2u);
+  CAF_CHECK_EQUAL(handed[0], one);
+  CAF_CHECK(!handed[1]);
+  CAF_CHECK(small.recycle(two));
+  auto all = small.clear();  // shutdown: idle actors are exited too
+  CAF_CHECK_EQUAL(all.size(), 3u);
+  CAF_CHECK(std::find(all.begin(), all.end(), two) != all.end());
+  CAF_CHECK_EQUAL(small.idle_count(), 0u);
+  CAF_CHECK(!small.recycle(two));  // closed
+  for (auto& h : all)
+    caf::anon_send_exit(h, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(two, caf::exit_reason::user_shutdown);
+  sched.run();
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -197,6 +197,47 @@ CAF_TEST(messages that arrive while an entity passivates are kept and applied) {
   CAF_CHECK_GREATER_OR_EQUAL(node.runtime().context().counters().activations.load(), 3u);
 }
 
+CAF_TEST(the actor of a passivated entity serves the next activation and ignores what was
+           meant for the last one) {
+  auto st = std::make_shared<memory_store>();
+  test_node node{st, counters(100)};
+  node.send("counter/a", add(5));
+  node.run();
+  auto& ctx = node.runtime().context();
+  auto& dir = ctx.dir();
+  auto shell = dir.lookup("counter/a", false);
+  CAF_REQUIRE(shell);
+  caf::anon_send(shell, passivate_atom::value);
+  node.run();
+  CAF_CHECK(!dir.lookup("counter/a", false));
+  CAF_CHECK_EQUAL(dir.idle_count(), 1u);
+  // Idle, it drops what reaches its handle directly: a late timer firing, resend tick, sweep
+  // request, inspection.
+  caf::anon_send(shell, timer_atom::value, std::string{"late"}, int64_t{1});
+  caf::anon_send(shell, resend_atom::value);
+  caf::anon_send(shell, passivate_atom::value);
+  node.run();
+  CAF_CHECK_EQUAL(dir.idle_count(), 1u);
+  // The next activation, of another entity, takes it over with that entity's own state.
+  node.send("counter/b", add(7));
+  node.run();
+  CAF_CHECK_EQUAL(dir.idle_count(), 0u);
+  CAF_CHECK_EQUAL(dir.lookup("counter/b", false), shell);
+  CAF_CHECK_EQUAL(node.state_of<CounterState>("counter/b").value(), 7);
+  auto b = node.report("counter/b");
+  CAF_CHECK_EQUAL(b.ref(), "counter/b");
+  // A firing armed for the old entity changes nothing of the new one.
+  caf::anon_send(shell, timer_atom::value, std::string{"late"}, int64_t{1});
+  node.run();
+  CAF_CHECK_EQUAL(node.state_of<CounterState>("counter/b").value(), 7);
+  CAF_CHECK_EQUAL(node.state_of<CounterState>("counter/b").applied(), 1);
+  // The old entity re-activates (in a new actor) from its snapshot.
+  CAF_CHECK_EQUAL(node.state_of<CounterState>("counter/a").value(), 5);
+  CAF_CHECK_NOT_EQUAL(dir.lookup("counter/a", false), shell);
+  CAF_CHECK_EQUAL(ctx.counters().activations.load(), 3u);
+  CAF_CHECK_EQUAL(ctx.counters().passivations.load(), 1u);
+}
+
 CAF_TEST(an entity whose snapshot outweighs its records snapshots less often) {
   // Snapshots due every record by count; but each Forward to a new receiver adds an
   // outbound channel, so the snapshot grows while records stay small, and the size rule
