@@ -9,8 +9,9 @@
 namespace sagaforge::bench {
 
 caf::error measuring_store::write(const std::vector<mutation>& batch) {
-  if (writer_tid_.load(std::memory_order_relaxed) == 0)
-    writer_tid_.store(static_cast<int>(syscall(SYS_gettid)), std::memory_order_relaxed);
+  // The last caller: node start-up writes the store's format marker from the main thread
+  // before the group-commit writer's first commit.
+  writer_tid_.store(static_cast<int>(syscall(SYS_gettid)), std::memory_order_relaxed);
   uint64_t puts[table_count] = {}, kb[table_count] = {}, vb[table_count] = {};
   for (auto& m : batch) {
     auto t = static_cast<size_t>(m.tbl);

@@ -1,8 +1,9 @@
 // measuring_store: a store decorator that forwards to the real store (LMDB or memory) and
 // counts what the runtime writes: commits, puts and bytes per table, the time spent inside
 // store::write (LMDB puts + commit + flush), a histogram of that time, and the id of the
-// writer thread. write() is called by the group-commit writer thread only; the counters
-// are atomics so the benchmark driver can sample them while it runs.
+// writer thread. write() is called by the group-commit writer thread (and once at node
+// start-up, for the format marker); the counters are atomics so the benchmark driver can
+// sample them while it runs.
 #pragma once
 
 #include <atomic>

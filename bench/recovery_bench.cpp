@@ -249,7 +249,10 @@ double activate_sample(node_runtime& node, uint64_t n, uint64_t k, uint64_t& bad
     self->receive(
       [&](const std::string& bytes) {
         EntityReport rep;
-        if (!rep.ParseFromString(bytes) || rep.mode() != "running" || rep.event_seq() != 1)
+        // An entity the LRU bound passivated before the request arrived leaves its actor idle
+        // or serving another entity (directory::recycle): it did recover, so not bad.
+        bool moved = rep.ParseFromString(bytes) && rep.ref().rfind("bench/s", 0) != 0;
+        if (!moved && (rep.mode() != "running" || rep.event_seq() != 1))
           ++bad;
         ++done;
       },

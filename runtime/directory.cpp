@@ -34,6 +34,7 @@ caf::actor directory::activate_locked(stripe& s, const std::string& ref) {
     }
   }
   auto entry = std::make_shared<active_entry>();
+  entry->activation = ++activations_;
   entry->handle = spawn_(ref, last, entry, std::move(idle));
   if (!entry->handle) {
     if (last != 0)
@@ -119,12 +120,17 @@ void directory::seed(const std::string& ref, uint64_t last_log_seq) {
   s.last_log[ref] = last_log_seq;
 }
 
-std::vector<caf::actor> directory::passivation_candidates(int64_t now_ms,
-                                                          int64_t idle_timeout_ms,
-                                                          size_t max_active) const {
+std::vector<std::pair<caf::actor, uint64_t>>
+directory::passivation_candidates(int64_t now_ms, int64_t idle_timeout_ms,
+                                  size_t max_active) const {
   auto active = active_count();
   size_t over = active > max_active ? active - max_active : 0;
-  std::vector<std::pair<int64_t, caf::actor>> picked;  // (last active, handle)
+  struct candidate {
+    int64_t last;
+    caf::actor handle;
+    uint64_t activation;
+  };
+  std::vector<candidate> picked;
   for (auto& s : stripes_) {
     std::lock_guard<std::mutex> guard{s->mtx};
     for (auto& [ref, e] : s->active) {
@@ -132,7 +138,7 @@ std::vector<caf::actor> directory::passivation_candidates(int64_t now_ms,
         continue;
       auto last = e->last_active_ms.load(std::memory_order_relaxed);
       if (over > 0 || now_ms - last >= idle_timeout_ms)
-        picked.emplace_back(last, e->handle);
+        picked.push_back(candidate{last, e->handle, e->activation});
     }
   }
   if (over > 0) {
@@ -140,16 +146,16 @@ std::vector<caf::actor> directory::passivation_candidates(int64_t now_ms,
     // one" is a prefix of the unpinned entities ordered by last activity.
     auto idle = static_cast<size_t>(
       std::count_if(picked.begin(), picked.end(),
-                    [&](auto& p) { return now_ms - p.first >= idle_timeout_ms; }));
+                    [&](auto& p) { return now_ms - p.last >= idle_timeout_ms; }));
     auto keep = std::min(picked.size(), std::max(over, idle));
     std::nth_element(picked.begin(), picked.begin() + static_cast<std::ptrdiff_t>(keep),
-                     picked.end(), [](auto& a, auto& b) { return a.first < b.first; });
+                     picked.end(), [](auto& a, auto& b) { return a.last < b.last; });
     picked.resize(keep);
   }
-  std::vector<caf::actor> out;
+  std::vector<std::pair<caf::actor, uint64_t>> out;
   out.reserve(picked.size());
   for (auto& p : picked)
-    out.push_back(std::move(p.second));
+    out.emplace_back(std::move(p.handle), p.activation);
   return out;
 }
 

@@ -1,8 +1,8 @@
 // The node's entity directory: which entity actors are active, activation on first
 // message, and the hand-over at passivation. One stripe per shard (the shard region of
 // DESIGN §2), each with its own lock. Deliveries enqueue while holding the stripe lock and
-// passivation removes an entry under the same lock, so after removal no message can reach
-// the retiring incarnation: what it still holds it forwards to the next one. An actor whose
+// passivation removes an entry under the same lock, so after removal no routed message can
+// reach the retiring incarnation: what it still holds it forwards to the next one. An actor whose
 // incarnation ended is kept idle for the next activation (recycle): an actor's exit costs
 // CAF a wake-up of its clock thread, ~10 % of a saga workload's CPU.
 // Thread-safe; called from any actor.
@@ -25,6 +25,9 @@ namespace sagaforge {
 
 struct active_entry {
   caf::actor handle;
+  /// Tells this activation from earlier ones on the same (recycled) actor: requests made
+  /// from a handle the directory gave out carry it (passivation_candidates).
+  uint64_t activation = 0;
   std::atomic<int64_t> last_active_ms{0};
   std::atomic<bool> pinned{false};  // has work in flight: not a passivation candidate
   /// Newest log record of this entity known durable (the index value handed on at
@@ -68,10 +71,10 @@ public:
 
   /// The entities the idle/LRU sweep should passivate: every unpinned one idle for
   /// `idle_timeout_ms`, and while more than `max_active` are active, the least recently
-  /// active unpinned ones down to that bound. Copies handles only (not refs): it runs every
-  /// sweep interval over every active entity.
-  std::vector<caf::actor> passivation_candidates(int64_t now_ms, int64_t idle_timeout_ms,
-                                                 size_t max_active) const;
+  /// active unpinned ones down to that bound, as (handle, activation). Copies handles only
+  /// (not refs): it runs every sweep interval over every active entity.
+  std::vector<std::pair<caf::actor, uint64_t>>
+  passivation_candidates(int64_t now_ms, int64_t idle_timeout_ms, size_t max_active) const;
   size_t active_count() const;
   size_t known_count() const;
 
@@ -95,6 +98,7 @@ private:
   spawn_fn spawn_;
   std::atomic<size_t> active_count_{0};
   std::atomic<bool> closed_{false};
+  std::atomic<uint64_t> activations_{0};
   size_t max_idle_;
   mutable std::mutex idle_mtx_;  // after a stripe's lock when both are held
   std::vector<caf::actor> idle_;

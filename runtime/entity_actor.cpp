@@ -35,6 +35,10 @@ using entity_self = caf::stateful_actor<entity_actor_state>*;
 
 void adopt(entity_self self, runtime_context& rt, incarnation& inc, std::string ref,
            uint64_t last_log_seq, active_entry_ptr entry) {
+  if (self->state.core) {  // the directory hands out idle actors only: a bug if it happens
+    spdlog::critical("[{}] asked to take over {} while still active; refused", inc.ref, ref);
+    return;
+  }
   inc.ref = ref;
   inc.entry = entry;
   self->state.core = std::make_unique<entity_core>(self, rt, std::move(ref), last_log_seq,
@@ -101,7 +105,11 @@ caf::behavior entity_behavior(entity_self self, runtime_context* rt, std::string
       if (auto* c = core())
         c->on_passivate();
     },
-    [=](passivate_atom, bool) {
+    [=](passivate_atom, uint64_t activation) {  // the sweeper's: meant for that activation
+      if (auto* c = core(); c && c->activation() == activation)
+        c->on_passivate();
+    },
+    [=](passivate_atom, bool /* final marker */) {
       if (core())
         end_incarnation(self, *rt, *inc);
     },

@@ -75,6 +75,8 @@ public:
   void on_timer(const std::string& name, int64_t due_ms);
   void on_passivate();
   EntityReport report() const;
+  /// Which activation of the directory this core is (active_entry::activation).
+  uint64_t activation() const { return entry_->activation; }
 
 private:
   // -- steps (entity_step.cpp) ---------------------------------------------------

@@ -250,20 +250,32 @@ caf::expected<EntityReport> node_runtime::inspect(const std::string& ref,
                                                   std::chrono::milliseconds timeout) {
   if (auto err = validate_ref(ref))
     return err;
-  auto target = ctx_->dir().lookup(ref, true);
-  if (!target)
-    return make_runtime_error(runtime_errc::not_found, ref);
   caf::scoped_actor self{ctx_->system()};
   caf::expected<EntityReport> out{make_runtime_error(runtime_errc::timeout, ref)};
-  self->request(target, timeout, inspect_atom::value)
-    .receive(
-      [&](const std::string& bytes) {
-        EntityReport r;
-        if (r.ParseFromString(bytes))
-          out = std::move(r);
-      },
-      [&](caf::error& err) { out = std::move(err); });
-  return out;
+  // The entity can passivate between the lookup and the request, and its actor then serve
+  // another entity (directory::recycle): a report of another ref means "look up again".
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    auto target = ctx_->dir().lookup(ref, true);
+    if (!target)
+      return make_runtime_error(runtime_errc::not_found, ref);
+    bool moved = false;
+    self->request(target, timeout, inspect_atom::value)
+      .receive(
+        [&](const std::string& bytes) {
+          EntityReport r;
+          if (!r.ParseFromString(bytes))
+            out = make_runtime_error(runtime_errc::invalid_envelope, "report does not parse");
+          else if (r.ref() != ref)
+            moved = true;
+          else
+            out = std::move(r);
+        },
+        [&](caf::error& err) { out = std::move(err); });
+    if (!moved)
+      return out;
+  }
+  return make_runtime_error(runtime_errc::timeout,
+                            ref + " kept passivating while being inspected");
 }
 
 caf::expected<std::vector<DeadLetter>> node_runtime::dead_letters(uint64_t from_id,
@@ -341,9 +353,9 @@ caf::error node_runtime::for_each_event(const std::string& type, const event_vis
 
 void node_runtime::sweep() {
   auto& cfg = ctx_->settings();
-  for (auto& handle : ctx_->dir().passivation_candidates(
+  for (auto& [handle, activation] : ctx_->dir().passivation_candidates(
          ctx_->now_ms(), cfg.idle_timeout_ms, static_cast<size_t>(cfg.max_active_entities)))
-    caf::anon_send(handle, passivate_atom::value);
+    caf::anon_send(handle, passivate_atom::value, activation);
 }
 
 } // namespace sagaforge

@@ -16,7 +16,10 @@ caf::error check_store_format(store& st) {
     const auto& text = **raw;
     uint32_t found = 0;
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), found);
-    if (ec != std::errc{} || end != text.data() + text.size() || found == 0)
+    bool digits = !text.empty() && text[0] != '0' && end == text.data() + text.size();
+    if (digits && ec == std::errc::result_out_of_range)
+      found = UINT32_MAX;  // a format number this binary cannot even hold: newer
+    else if (!digits || ec != std::errc{})
       return make_runtime_error(runtime_errc::invalid_config,
                                 "the store's format marker '" + text
                                   + "' is unreadable: not a data folder of sagaforge?");

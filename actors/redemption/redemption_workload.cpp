@@ -163,7 +163,10 @@ void poll(driver_actor self, const driver_env& env, size_t i) {
       [=](const std::string& bytes) {
         EntityReport rep;
         RedemptionState s;
-        if (!rep.ParseFromString(bytes) || !s.ParseFromString(rep.state()) || !is_settled(s))
+        // A report of another ref: the saga passivated after the lookup and its actor was
+        // recycled (directory::recycle); poll again.
+        if (!rep.ParseFromString(bytes) || rep.ref() != ref || !s.ParseFromString(rep.state())
+            || !is_settled(s))
           return schedule_poll(self, env, i);
         settled(self, i, std::move(s));
       },

@@ -43,8 +43,10 @@ struct fixture : test_coordinator_fixture<> {
 
   std::vector<std::string> candidates(int64_t now, int64_t idle, size_t max_active) {
     std::vector<std::string> out;
-    for (auto& h : dir.passivation_candidates(now, idle, max_active))
+    for (auto& [h, activation] : dir.passivation_candidates(now, idle, max_active)) {
+      CAF_CHECK_EQUAL(activation, entries.at(ref_of.at(h.address()))->activation);
       out.push_back(ref_of.at(h.address()));
+    }
     std::sort(out.begin(), out.end());
     return out;
   }

@@ -115,7 +115,8 @@ CAF_TEST(an older readable format is accepted and marked current) {
 
 CAF_TEST(a newer or unreadable format marker is refused and left as it was) {
   for (std::string text : {std::to_string(store_format_current + 1), std::string{"2x"},
-                           std::string{"0"}, std::string{""}}) {
+                           std::string{"0"}, std::string{""}, std::string{"02"},
+                           std::string{"-1"}, std::string{"99999999999"}}) {
     CAF_MESSAGE("marker '" << text << "'");
     memory_store st;
     put_marker(st, text);
@@ -130,6 +131,8 @@ CAF_TEST(a newer or unreadable format marker is refused and left as it was) {
   auto msg = caf::to_string(check_store_format(st));
   CAF_CHECK_NOT_EQUAL(msg.find("format " + std::to_string(store_format_current + 1)),
                       std::string::npos);
+  put_marker(st, "99999999999");  // too large to hold: newer, not unreadable
+  CAF_CHECK_NOT_EQUAL(caf::to_string(check_store_format(st)).find("newer"), std::string::npos);
 }
 
 CAF_TEST(a node refuses to start on a store of a newer format) {

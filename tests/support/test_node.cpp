@@ -123,13 +123,18 @@ void test_node::deliver_bytes(const std::string& to, std::string bytes) {
 }
 
 EntityReport test_node::report(const std::string& ref) {
-  auto target = rt_->context().dir().lookup(ref, true);
-  caf::scoped_actor self{*sys_, true};
-  auto h = self->request(target, caf::infinite, inspect_atom::value);
-  run();
   EntityReport out;
-  h.receive([&](const std::string& bytes) { out.ParseFromString(bytes); },
-            [&](caf::error& err) { out.set_error(caf::to_string(err)); });
+  for (int attempt = 0; attempt < 3; ++attempt) {  // as node_runtime::inspect: see there
+    auto target = rt_->context().dir().lookup(ref, true);
+    caf::scoped_actor self{*sys_, true};
+    auto h = self->request(target, caf::infinite, inspect_atom::value);
+    run();
+    out.Clear();
+    h.receive([&](const std::string& bytes) { out.ParseFromString(bytes); },
+              [&](caf::error& err) { out.set_error(caf::to_string(err)); });
+    if (!out.error().empty() || out.ref() == ref)
+      break;
+  }
   return out;
 }
 
