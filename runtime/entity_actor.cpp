@@ -109,7 +109,7 @@ caf::behavior entity_behavior(entity_self self, runtime_context* rt, std::string
       if (auto* c = core(); c && c->activation() == activation)
         c->on_passivate();
     },
-    [=](passivate_atom, bool /* final marker */) {
+    [=](retired_atom) {
       if (core())
         end_incarnation(self, *rt, *inc);
     },
@@ -309,7 +309,7 @@ void entity_core::on_passivate() {
   if (mode_ == entity_mode::broken) {
     if (rt_.dir().retire(ref_, self_->address(), entry_->durable_log_seq.load())) {
       mode_ = entity_mode::retired;
-      self_->send(self_, passivate_atom::value, true);
+      self_->send(self_, retired_atom::value);
     }
     return;
   }
@@ -350,7 +350,7 @@ void entity_core::finish_passivation() {
   if (wake_at != 0)
     rt_.schedule_wake(ref_, wake_at);
   // Everything enqueued before the directory dropped us is ahead of this marker.
-  self_->send(self_, passivate_atom::value, true);
+  self_->send(self_, retired_atom::value);
 }
 
 EntityReport entity_core::report() const {

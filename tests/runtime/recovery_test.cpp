@@ -197,14 +197,27 @@ CAF_TEST(messages that arrive while an entity passivates are kept and applied) {
   CAF_CHECK_GREATER_OR_EQUAL(node.runtime().context().counters().activations.load(), 3u);
 }
 
+namespace {
+
+/// counter/a active with value 5: its actor is recycled once it passivates.
+struct one_active_counter {
+  std::shared_ptr<memory_store> st = std::make_shared<memory_store>();
+  test_node node{st, counters(100)};
+  runtime_context& ctx = node.runtime().context();
+  directory& dir = ctx.dir();
+
+  one_active_counter() {
+    node.send("counter/a", add(5));
+    node.run();
+  }
+};
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(recycled_actors, one_active_counter)
+
 CAF_TEST(the actor of a passivated entity serves the next activation and ignores what was
            meant for the last one) {
-  auto st = std::make_shared<memory_store>();
-  test_node node{st, counters(100)};
-  node.send("counter/a", add(5));
-  node.run();
-  auto& ctx = node.runtime().context();
-  auto& dir = ctx.dir();
   auto shell = dir.lookup("counter/a", false);
   CAF_REQUIRE(shell);
   caf::anon_send(shell, passivate_atom::value);
@@ -239,12 +252,6 @@ CAF_TEST(the actor of a passivated entity serves the next activation and ignores
 }
 
 CAF_TEST(a sweep request meant for an earlier activation of a recycled actor is ignored) {
-  auto st = std::make_shared<memory_store>();
-  test_node node{st, counters(100)};
-  node.send("counter/a", add(5));
-  node.run();
-  auto& ctx = node.runtime().context();
-  auto& dir = ctx.dir();
   auto picked = dir.passivation_candidates(node.now_ms(), 0, 1000);  // what a sweep sends to
   CAF_REQUIRE_EQUAL(picked.size(), 1u);
   auto [shell, a_activation] = picked.front();
@@ -270,6 +277,8 @@ CAF_TEST(a sweep request meant for an earlier activation of a recycled actor is 
   auto a = node.report("counter/a");
   CAF_CHECK_EQUAL(a.ref(), "counter/a");
 }
+
+CAF_TEST_FIXTURE_SCOPE_END()
 
 CAF_TEST(an entity whose snapshot outweighs its records snapshots less often) {
   // Snapshots due every record by count; but each Forward to a new receiver adds an
