@@ -35,6 +35,11 @@ void commit_pipeline::stop() {
     thread_.join();
 }
 
+std::string commit_pipeline::failure() const {
+  std::lock_guard<std::mutex> guard{failure_mtx_};
+  return failure_;
+}
+
 commit_stats commit_pipeline::stats() const {
   return {commits_.load(), steps_.load(), failed_.load()};
 }
@@ -95,9 +100,15 @@ void commit_pipeline::commit(std::vector<item>& batch) {
                      : make_runtime_error(runtime_errc::store_failed, "writer stopped");
   flat_.clear();
   if (err) {
-    if (healthy_.exchange(false))
+    if (healthy_.load()) {
+      {
+        std::lock_guard<std::mutex> guard{failure_mtx_};
+        failure_ = describe(err);
+      }
+      healthy_.store(false);
       spdlog::critical("group commit failed, the writer stops accepting steps: {}",
                        describe(err));
+    }
     failed_ += batch.size();
     for (auto& it : batch)
       caf::anon_send(it.notify, commit_failed_atom::value, it.token);

@@ -14,6 +14,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -60,6 +61,9 @@ public:
 
   commit_stats stats() const;
 
+  /// Why the writer stopped ("" while healthy): what the operator must fix.
+  std::string failure() const;
+
   store& backing_store() {
     return *store_;
   }
@@ -82,6 +86,8 @@ private:
   std::vector<item> queue_;
   bool stopping_ = false;
   std::atomic<bool> healthy_{true};
+  mutable std::mutex failure_mtx_;
+  std::string failure_;
   std::atomic<uint64_t> commits_{0};
   std::atomic<uint64_t> steps_{0};
   std::atomic<uint64_t> failed_{0};

@@ -24,6 +24,7 @@ enum class runtime_errc : uint8_t {
   invalid_config,     // a configuration value is out of range or mistyped
   not_found,
   too_large,          // a size limit was exceeded
+  store_damaged,      // the data folder's store is damaged or lost: restore from backup
 };
 
 std::string to_string(runtime_errc x);

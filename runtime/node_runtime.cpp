@@ -18,6 +18,7 @@
 #include "runtime/messages.hpp"
 #include "runtime/record_codec.hpp"
 #include "runtime/store_format.hpp"
+#include "runtime/store_identity.hpp"
 
 namespace sagaforge {
 
@@ -64,7 +65,8 @@ node_runtime::start(caf::actor_system& sys, options opts, std::vector<entity_log
   } else if (cfg.mode() == durability::memory) {
     node->store_ = std::make_shared<memory_store>();
   } else {
-    auto st = lmdb_store::open(cfg.data_dir, cfg.mode(), static_cast<size_t>(cfg.map_size_mb));
+    auto st = lmdb_store::open(cfg.data_dir, cfg.mode(), static_cast<size_t>(cfg.map_size_mb),
+                               cfg.verify_on_start == "pages");
     if (!st)
       return st.error();
     node->store_ = *st;
@@ -91,6 +93,18 @@ node_runtime::start(caf::actor_system& sys, options opts, std::vector<entity_log
   ctx->timers().set_ticker(node->ticker_);
   node->waker_ = sys.spawn(waker_behavior, ctx);
   ctx->set_waker(node->waker_);
+  // A store opened here from a folder keeps its identity in that folder too.
+  // Nothing is written to a store of a newer format; the marker follows the identity.
+  auto mark_format = judge_store_format(*node->store_);
+  if (!mark_format)
+    return mark_format.error();
+  bool own_folder = !opts.given_store && cfg.mode() != durability::memory;
+  if (auto err = check_store_identity(*node->store_, own_folder ? cfg.data_dir : std::string{},
+                                      cfg.shard_count))
+    return err;
+  if (*mark_format)
+    if (auto err = mark_store_format(*node->store_))
+      return err;
   if (auto err = node->scan_store())
     return err;
   node->client_ = spawn_client(*ctx, "node", opts.client_max_in_flight);
@@ -108,8 +122,6 @@ node_runtime::start(caf::actor_system& sys, options opts, std::vector<entity_log
 
 caf::error node_runtime::scan_store() {
   auto& st = *store_;
-  if (auto err = check_store_format(st))
-    return err;
   auto& ctx = *ctx_;
   struct known {
     uint64_t last_log_seq = 0;
@@ -121,10 +133,18 @@ caf::error node_runtime::scan_store() {
   caf::error failure;
   auto err = st.scan(table::log, {}, [&](std::string_view key, std::string_view value) {
     if (!is_log_key(key) || log_key_shard(key) >= ctx.shard_count()) {
-      failure = make_runtime_error(runtime_errc::corrupt_record,
-                                   "log key of " + std::to_string(key.size())
-                                     + " bytes, or of a shard beyond shard-count: was the store "
-                                       "created with another shard count?");
+      failure = is_log_key(key)
+                  ? make_runtime_error(runtime_errc::invalid_config,
+                                       "the store holds records of shard "
+                                         + std::to_string(log_key_shard(key))
+                                         + ", beyond shard-count="
+                                         + std::to_string(ctx.shard_count())
+                                         + ": it was created with more shards; set "
+                                           "sagaforge.store.shard-count to its count")
+                  : make_runtime_error(runtime_errc::store_damaged,
+                                       "a log key of " + std::to_string(key.size())
+                                         + " bytes (12 expected): store damaged, restore "
+                                           "from backup");
       return false;
     }
     auto hdr = decode_log_header(value);
@@ -194,6 +214,8 @@ void node_runtime::shutdown() {
   if (stopped_)
     return;
   stopped_ = true;
+  if (!ctx_)
+    return;  // the start failed before the runtime was built: nothing runs
   if (sweeper_)
     caf::anon_send_exit(sweeper_, caf::exit_reason::user_shutdown);
   if (client_)

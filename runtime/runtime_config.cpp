@@ -43,7 +43,11 @@ const std::vector<option_spec>& runtime_options() {
   static const std::vector<option_spec> table = {
     str_opt("store", "data-dir", "folder of the node's LMDB environment", &rs::data_dir),
     str_opt("store", "durability", "fsync | nosync | memory", &rs::durability_name),
-    int_opt("store", "map-size-mb", "LMDB map size (virtual; MiB)", 16, big, &rs::map_size_mb),
+    int_opt("store", "map-size-mb", "LMDB map size (virtual address space; MiB)", 16, 1048576,
+            &rs::map_size_mb),
+    str_opt("store", "verify-on-start", "pages | off: walk every page of the store in a child "
+            "process before the start-up scan (a damaged store is reported, not fatal)",
+            &rs::verify_on_start),
     int_opt("store", "shard-count", "shards S; fixed when the cluster is created", 1, 65536,
             &rs::shard_count),
     int_opt("commit", "max-batch-steps", "steps per group commit at most", 1, 1000000,
@@ -162,6 +166,8 @@ caf::expected<runtime_settings> load_runtime_settings(const caf::actor_system_co
   }
   if (auto d = parse_durability(out.durability_name); !d)
     return bad("store.durability", describe(d.error()));
+  if (out.verify_on_start != "pages" && out.verify_on_start != "off")
+    return bad("store.verify-on-start", "'" + out.verify_on_start + "' is not pages or off");
   static const char* levels[] = {"trace", "debug", "info", "warn", "error"};
   if (std::find(std::begin(levels), std::end(levels), out.log_level) == std::end(levels))
     return bad("log.level", "'" + out.log_level + "' is not one of trace debug info warn error");

@@ -20,6 +20,7 @@ struct runtime_settings {
   std::string data_dir = "data";
   std::string durability_name = "fsync";
   int64_t map_size_mb = 16384;
+  std::string verify_on_start = "pages";
   int64_t shard_count = 64;
   // -- group commit --
   int64_t commit_max_batch_steps = 4096;

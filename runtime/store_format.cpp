@@ -8,7 +8,7 @@
 
 namespace sagaforge {
 
-caf::error check_store_format(store& st) {
+caf::expected<bool> judge_store_format(store& st) {
   auto raw = st.get(table::meta, store_format_key);
   if (!raw)
     return raw.error();
@@ -30,10 +30,21 @@ caf::error check_store_format(store& st) {
           + std::to_string(store_format_current)
           + "): run the release that wrote it (see docs/storage-format.md)");
     if (found == store_format_current)
-      return {};
+      return false;
   }
+  return true;
+}
+
+caf::error mark_store_format(store& st) {
   return st.write({mutation{table::meta, std::string{store_format_key},
                             std::to_string(store_format_current), false}});
+}
+
+caf::error check_store_format(store& st) {
+  auto needs = judge_store_format(st);
+  if (!needs)
+    return needs.error();
+  return *needs ? mark_store_format(st) : caf::error{};
 }
 
 } // namespace sagaforge

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "caf/error.hpp"
+#include "caf/expected.hpp"
 
 #include "runtime/store.hpp"
 
@@ -24,5 +25,12 @@ constexpr std::string_view store_format_key = "format";
 /// it is missing or older — a new store, or one written before the marker existed (its
 /// records are of format 1 or 2, both readable here).
 caf::error check_store_format(store& st);
+
+/// The judging half of check_store_format, which writes nothing: true when the marker must
+/// be written (missing or older), an error when the store must not be touched.
+caf::expected<bool> judge_store_format(store& st);
+
+/// Writes the current marker.
+caf::error mark_store_format(store& st);
 
 } // namespace sagaforge
