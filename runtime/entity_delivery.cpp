@@ -12,6 +12,7 @@
 #include "runtime/entity_core.hpp"
 #include "runtime/entity_ref.hpp"
 #include "runtime/errors.hpp"
+#include "runtime/record_codec.hpp"
 #include "runtime/local_envelope.hpp"
 #include "runtime/log_keys.hpp"
 #include "runtime/messages.hpp"
@@ -143,7 +144,7 @@ mutation entity_core::dead_letter_mutation(const Envelope& env, const std::strin
   dl.set_at_ms(rt_.now_ms());
   dl.set_where(where);
   rt_.counters().dead_letters++;
-  return mutation{table::dead_letters, id_key(dl.id()), dl.SerializeAsString(), false};
+  return mutation{table::dead_letters, id_key(dl.id()), encode_dead_letter(dl), false};
 }
 
 void entity_core::dead_letter_at_sender(outbox_entry e, const std::string& reason) {

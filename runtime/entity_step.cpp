@@ -359,7 +359,7 @@ void entity_core::commit(StepRecord& rec, post_commit pc) {
   std::vector<mutation> muts;
   muts.reserve(2 + extra_muts_.size());
   muts.push_back(mutation{table::log, log_key(shard_, seq),
-                          encode_log_value(pending_flags(rec.outbox_size() > 0), ref_, rec),
+                          encode_log_value(work_after(rec.outbox_size() > 0), ref_, rec),
                           false});
   img_.log_bytes_since_snapshot += muts.back().value.size();
   restore_outbox_fields(rec, ref_);
@@ -379,10 +379,12 @@ bool entity_core::passivation_snapshot_in_flight() const {
                      [](const post_commit& p) { return p.passivate_after; });
 }
 
-uint8_t entity_core::pending_flags(bool sends_pending) {
-  return sends_pending || img_.mailbox.outbox_size() > 0 || !img_.mailbox.timers().empty()
-           ? record_flag_pending
-           : 0;
+record_work entity_core::work_after(bool sends_pending) {
+  record_work w;
+  w.deliver = sends_pending || img_.mailbox.outbox_size() > 0;
+  for (auto& [name, t] : img_.mailbox.timers())
+    w.wake_ms = w.wake_ms == 0 ? t.due_ms() : std::min(w.wake_ms, t.due_ms());
+  return w;
 }
 
 mutation entity_core::snapshot_mutation() {
@@ -395,7 +397,7 @@ mutation entity_core::snapshot_mutation() {
   img_.mailbox.save(snap);
   img_.covered_log_seq = img_.last_log_seq;
   img_.records_since_snapshot = 0;
-  mutation m{table::snapshots, ref_, encode_snapshot_value(pending_flags(), snap), false};
+  mutation m{table::snapshots, ref_, encode_snapshot_value(work_after(), snap), false};
   img_.log_bytes_since_snapshot = 0;
   img_.snapshot_bytes = m.value.size();
   return m;

@@ -1,39 +1,113 @@
 // Encoding and checked decoding of stored log records and snapshots.
 #include "runtime/record_codec.hpp"
 
+#include <zlib.h>
+
 #include "runtime/durable_mailbox.hpp"
 #include "runtime/errors.hpp"
 #include "runtime/log_keys.hpp"
 
 namespace sagaforge {
 
-std::string encode_log_value(uint8_t flags, std::string_view ref, const StepRecord& rec) {
+namespace {
+
+uint32_t crc_of(std::string_view a, std::string_view b = {}) {
+  auto c = crc32(0L, Z_NULL, 0);
+  c = crc32(c, reinterpret_cast<const Bytef*>(a.data()), static_cast<uInt>(a.size()));
+  c = crc32(c, reinterpret_cast<const Bytef*>(b.data()), static_cast<uInt>(b.size()));
+  return static_cast<uint32_t>(c);
+}
+
+/// Appends the work fields and returns the flags byte they need.
+uint8_t work_flags(const record_work& work) {
+  uint8_t flags = record_flag_checksum;
+  if (work.deliver)
+    flags |= record_flag_pending;
+  else if (work.wake_ms > 0)
+    flags |= record_flag_wake;
+  return flags;
+}
+
+/// Writes the CRC of everything but its own 4 bytes at `crc_at` (its placeholder).
+void seal(std::string& out, size_t crc_at) {
+  auto v = std::string_view{out};
+  auto crc = crc_of(v.substr(0, crc_at), v.substr(crc_at + 4));
+  for (int i = 0; i < 4; ++i)
+    out[crc_at + static_cast<size_t>(i)] = static_cast<char>((crc >> (24 - 8 * i)) & 0xff);
+}
+
+bool crc_matches(std::string_view value, size_t crc_at) {
+  auto stored = static_cast<uint32_t>(get_be(value, crc_at, 4));
+  return crc_of(value.substr(0, crc_at), value.substr(crc_at + 4)) == stored;
+}
+
+caf::error corrupt(std::string what) {
+  return make_runtime_error(runtime_errc::corrupt_record, std::move(what));
+}
+
+/// Reads the optional CRC and wake fields at `pos`; false when the value is too short.
+bool read_tail_fields(std::string_view value, uint8_t flags, size_t& pos, size_t& crc_at,
+                      int64_t& wake_ms) {
+  crc_at = std::string_view::npos;
+  if (flags & record_flag_checksum) {
+    if (value.size() < pos + 4)
+      return false;
+    crc_at = pos;
+    pos += 4;
+  }
+  if (flags & record_flag_wake) {
+    if (value.size() < pos + 8)
+      return false;
+    wake_ms = static_cast<int64_t>(get_be(value, pos, 8));
+    pos += 8;
+  }
+  return true;
+}
+
+} // namespace
+
+std::string encode_log_value(const record_work& work, std::string_view ref,
+                             const StepRecord& rec) {
+  auto flags = work_flags(work);
   std::string out;
-  out.reserve(3 + ref.size() + rec.ByteSizeLong());
+  out.reserve(3 + ref.size() + 12 + rec.ByteSizeLong());
   out.push_back(static_cast<char>(flags));
   out.push_back(static_cast<char>((ref.size() >> 8) & 0xff));
   out.push_back(static_cast<char>(ref.size() & 0xff));
   out.append(ref);
+  auto crc_at = out.size();
+  out.append(4, '\0');
+  if (flags & record_flag_wake)
+    put_be64(out, static_cast<uint64_t>(work.wake_ms));
   rec.AppendToString(&out);
+  seal(out, crc_at);
   return out;
 }
 
-caf::expected<log_header> decode_log_header(std::string_view value) {
+caf::expected<log_header> decode_log_header(std::string_view value, bool verify) {
   if (value.size() < 3)
-    return make_runtime_error(runtime_errc::corrupt_record,
-                              "log record truncated: " + std::to_string(value.size())
-                                + " bytes, header needs 3");
+    return corrupt("log record truncated: " + std::to_string(value.size())
+                   + " bytes, header needs 3");
   log_header h;
   h.flags = static_cast<uint8_t>(value[0]);
   auto len = get_be(value, 1, 2);
   if (value.size() < 3 + len || len == 0)
-    return make_runtime_error(runtime_errc::corrupt_record,
-                              "log record truncated: ref length " + std::to_string(len)
-                                + " exceeds the " + std::to_string(value.size())
-                                + "-byte record");
+    return corrupt("log record truncated: ref length " + std::to_string(len) + " exceeds the "
+                   + std::to_string(value.size()) + "-byte record");
   h.ref = value.substr(3, len);
-  h.body = value.substr(3 + len);
+  size_t pos = 3 + len, crc_at;
+  if (!read_tail_fields(value, h.flags, pos, crc_at, h.wake_ms))
+    return corrupt("log record truncated inside its header");
+  if (verify && crc_at != std::string_view::npos && !crc_matches(value, crc_at))
+    return corrupt("log record fails its checksum (" + std::to_string(value.size())
+                   + " bytes): damaged on disk");
+  h.body = value.substr(pos);
   return h;
+}
+
+bool verify_log_checksum(std::string_view value) {
+  auto h = decode_log_header(value, true);
+  return static_cast<bool>(h);
 }
 
 namespace {
@@ -84,24 +158,56 @@ caf::expected<StepRecord> decode_step_record(const log_header& hdr, std::string_
   return rec;
 }
 
-std::string encode_snapshot_value(uint8_t flags, const EntitySnapshot& snap) {
+std::string encode_snapshot_value(const record_work& work, const EntitySnapshot& snap) {
+  auto flags = work_flags(work);
   std::string out;
   out.push_back(static_cast<char>(flags));
   put_be64(out, snap.covered_log_seq());
+  auto crc_at = out.size();
+  out.append(4, '\0');
+  if (flags & record_flag_wake)
+    put_be64(out, static_cast<uint64_t>(work.wake_ms));
   snap.AppendToString(&out);
+  seal(out, crc_at);
   return out;
 }
 
 caf::expected<snapshot_header> decode_snapshot_header(std::string_view value) {
   if (value.size() < 9)
-    return make_runtime_error(runtime_errc::corrupt_record,
-                              "snapshot truncated: " + std::to_string(value.size())
-                                + " bytes, header needs 9");
+    return corrupt("snapshot truncated: " + std::to_string(value.size())
+                   + " bytes, header needs 9");
   snapshot_header h;
   h.flags = static_cast<uint8_t>(value[0]);
   h.covered_log_seq = get_be(value, 1, 8);
-  h.body = value.substr(9);
+  size_t pos = 9, crc_at;
+  if (!read_tail_fields(value, h.flags, pos, crc_at, h.wake_ms))
+    return corrupt("snapshot truncated inside its header");
+  if (crc_at != std::string_view::npos && !crc_matches(value, crc_at))
+    return corrupt("snapshot fails its checksum (" + std::to_string(value.size())
+                   + " bytes): damaged on disk");
+  h.body = value.substr(pos);
   return h;
+}
+
+std::string encode_dead_letter(const DeadLetter& dl) {
+  std::string out(5, '\0');  // a 0 byte is no Protobuf tag: format 2 values never start so
+  dl.AppendToString(&out);
+  seal(out, 1);
+  return out;
+}
+
+caf::expected<DeadLetter> decode_dead_letter(std::string_view value) {
+  DeadLetter dl;
+  auto body = value;
+  if (!value.empty() && value[0] == '\0') {
+    if (value.size() < 5 || !crc_matches(value, 1))
+      return corrupt("dead letter fails its checksum (" + std::to_string(value.size())
+                     + " bytes): damaged on disk");
+    body = value.substr(5);
+  }
+  if (!dl.ParseFromArray(body.data(), static_cast<int>(body.size())))
+    return corrupt("a dead letter does not parse (" + std::to_string(value.size()) + " bytes)");
+  return dl;
 }
 
 } // namespace sagaforge

@@ -43,7 +43,10 @@ caf::error replay_journal(store& st, const entity_logic& logic, const std::strin
   auto scan_err = st.scan(table::log, from, [&](std::string_view key, std::string_view value) {
     if (!is_log_key(key) || log_key_shard(key) != shard || log_key_seq(key) > end)
       return false;
-    auto hdr = decode_log_header(value);
+    // Other entities' records are only attributed here, unless the start-up scan found a
+    // record of this shard it could not read at or above this one; this one's own are
+    // verified always.
+    auto hdr = decode_log_header(value, log_key_seq(key) <= scan_until);
     auto where = "log record " + std::to_string(shard) + ":" + std::to_string(log_key_seq(key));
     if (!hdr) {
       // A record we cannot attribute might be ours: refuse rather than skip it.
@@ -54,6 +57,11 @@ caf::error replay_journal(store& st, const entity_logic& logic, const std::strin
     }
     if (hdr->ref != ref)
       return true;
+    if (!verify_log_checksum(value)) {
+      failure = make_runtime_error(runtime_errc::corrupt_record,
+                                   where + " of " + ref + " fails its checksum: damaged on disk");
+      return false;
+    }
     auto rec = decode_step_record(*hdr, where);
     if (!rec) {
       failure = rec.error();

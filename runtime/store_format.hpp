@@ -13,10 +13,11 @@
 
 namespace sagaforge {
 
-/// 1: every field of a log record stored. 2: derived fields left out (readable by this
-/// binary together with 1). Raise it when records change so that an older binary could
+/// 1: every field of a log record stored. 2: derived fields left out. 3: records and dead
+/// letters carry a CRC-32, the `pending` flag means deliveries only and a `wake` flag
+/// carries the first timer's due time (this binary reads 1, 2 and 3). Raise it when records change so that an older binary could
 /// misread them, and say in docs/storage-format.md what changed.
-constexpr uint32_t store_format_current = 2;
+constexpr uint32_t store_format_current = 3;
 
 constexpr std::string_view store_format_key = "format";
 

@@ -4,8 +4,11 @@
 #define CAF_SUITE runtime.corruption
 #include "caf/test/dsl.hpp"
 
+#include <functional>
+
 #include "actors/counter/counter.hpp"
 #include "counter.pb.h"
+#include "runtime/errors.hpp"
 #include "runtime/log_keys.hpp"
 #include "runtime/record_codec.hpp"
 #include "tests/support/test_node.hpp"
@@ -57,7 +60,7 @@ CAF_TEST(an event that does not parse stops recovery with corrupt_record) {
   auto rec = decode_step_record(*hdr, "test");
   CAF_REQUIRE(rec);
   rec->set_events(0, std::string("\xff\xff\xff\xff", 4));
-  st->poke(table::log, key, encode_log_value(hdr->flags, hdr->ref, *rec));
+  st->poke(table::log, key, encode_log_value(hdr->work(), hdr->ref, *rec));
   test_node node{st, counters(), test_settings(), clock + 10};
   auto rep = node.report("counter/a");
   CAF_CHECK_EQUAL(rep.mode(), "broken");
@@ -157,4 +160,108 @@ CAF_TEST(a later message on a channel is not stuck behind a dead-lettered gap) {
   // a sends seq 2 on a->b with floor 2: b must not wait for the dead-lettered seq 1.
   node.run();
   CAF_CHECK_EQUAL(node.state_of<CounterState>("counter/b").value(), 5);
+}
+
+namespace {
+
+/// Re-encodes `value` with `change` applied to its record but keeps the old checksum: a
+/// damaged byte that still parses, as bit rot would leave it.
+std::string damaged_but_parsable(const std::string& value,
+                                 const std::function<void(StepRecord&)>& change) {
+  auto hdr = decode_log_header(value);
+  CAF_REQUIRE(hdr);
+  auto rec = decode_step_record(*hdr, "test");
+  CAF_REQUIRE(rec);
+  change(*rec);
+  auto out = encode_log_value(hdr->work(), hdr->ref, *rec);
+  auto crc_at = 3 + hdr->ref.size();
+  out.replace(crc_at, 4, value.substr(crc_at, 4));
+  return out;
+}
+
+} // namespace
+
+CAF_TEST(a damaged log record that still parses is caught by its checksum) {
+  auto st = std::make_shared<memory_store>();
+  auto clock = seed(st);
+  auto key = first_log_key(*st);
+  auto raw = st->get(table::log, key);
+  st->poke(table::log, key, damaged_but_parsable(**raw, [](StepRecord& rec) {
+             counter::CounterEvent ev;
+             ev.mutable_added()->set_amount(9);  // was 1
+             rec.set_events(0, ev.SerializeAsString());
+           }));
+  test_node node{st, counters(), test_settings(), clock + 10};
+  auto rep = node.report("counter/a");
+  CAF_CHECK_EQUAL(rep.mode(), "broken");
+  CAF_CHECK_NOT_EQUAL(rep.error().find("checksum"), std::string::npos);
+  CAF_CHECK_NOT_EQUAL(rep.error().find(std::to_string(log_key_seq(key))), std::string::npos);
+  CAF_CHECK_EQUAL(node.runtime().context().counters().recovery_failures.load(), 1u);
+}
+
+CAF_TEST(a damaged snapshot that still parses is caught by its checksum) {
+  auto st = std::make_shared<memory_store>();
+  int64_t clock = 0;
+  {
+    test_node node{st, {counter::make_counter_logic(1)}};  // a snapshot after every record
+    node.send("counter/a", add(4));
+    node.run();
+    clock = node.now_ms();
+  }
+  auto raw = st->get(table::snapshots, "counter/a");
+  CAF_REQUIRE(raw && *raw);
+  auto hdr = decode_snapshot_header(**raw);
+  CAF_REQUIRE(hdr);
+  EntitySnapshot snap;
+  CAF_REQUIRE(snap.ParseFromArray(hdr->body.data(), static_cast<int>(hdr->body.size())));
+  CounterState s;
+  s.ParseFromString(snap.state());
+  s.set_value(400);
+  snap.set_state(s.SerializeAsString());
+  auto forged = encode_snapshot_value(hdr->work(), snap);
+  forged.replace(9, 4, raw->value().substr(9, 4));  // the old checksum
+  st->poke(table::snapshots, "counter/a", forged);
+  test_node node{st, {counter::make_counter_logic(1)}, test_settings(), clock + 10};
+  auto rep = node.report("counter/a");
+  CAF_CHECK_EQUAL(rep.mode(), "broken");
+  CAF_CHECK_NOT_EQUAL(rep.error().find("checksum"), std::string::npos);
+}
+
+CAF_TEST(a damaged dead letter that still parses is reported and not listed) {
+  auto st = std::make_shared<memory_store>();
+  DeadLetter dl;
+  dl.set_id(1);
+  dl.set_reason("poison");
+  dl.mutable_envelope()->set_receiver("counter/a");
+  dl.mutable_envelope()->set_payload("amount 5");
+  auto value = encode_dead_letter(dl);
+  auto round = decode_dead_letter(value);
+  CAF_REQUIRE(round);
+  CAF_CHECK_EQUAL(round->envelope().payload(), "amount 5");
+  value[value.find("amount 5") + 7] = '9';  // still parses
+  st->poke(table::dead_letters, id_key(1), value);
+  test_node node{st, counters()};
+  auto dls = node.runtime().dead_letters();
+  CAF_REQUIRE(!dls);
+  CAF_CHECK_NOT_EQUAL(describe(dls.error()).find("checksum"), std::string::npos);
+  CAF_CHECK_NOT_EQUAL(describe(dls.error()).find("dead letter 1"), std::string::npos);
+}
+
+CAF_TEST(dead letters and records written before checksums still read) {
+  DeadLetter dl;
+  dl.set_id(7);
+  dl.set_reason("max_attempts");
+  auto old = decode_dead_letter(dl.SerializeAsString());  // format 2: the bytes alone
+  CAF_REQUIRE(old);
+  CAF_CHECK_EQUAL(old->reason(), "max_attempts");
+  StepRecord rec;
+  rec.set_at_ms(5);
+  std::string v2{"\x01\x00\x09", 3};  // flags: pending, no checksum; ref length 9
+  v2 += "counter/a";
+  rec.AppendToString(&v2);
+  auto hdr = decode_log_header(v2);
+  CAF_REQUIRE(hdr);
+  CAF_CHECK(hdr->deliver_pending());
+  CAF_CHECK_EQUAL(hdr->ref, "counter/a");
+  CAF_CHECK(verify_log_checksum(v2));
 }

@@ -122,7 +122,7 @@ CAF_TEST(broken entity passivation truncates the journal silently) {
   auto hdr = decode_log_header(**raw);
   auto rec = decode_step_record(*hdr, "t");
   rec->set_events(0, std::string("\xff\xff\xff\xff", 4));
-  st->poke(table::log, keys[1], encode_log_value(hdr->flags, hdr->ref, *rec));
+  st->poke(table::log, keys[1], encode_log_value(hdr->work(), hdr->ref, *rec));
   test_node node{st, {counter::make_counter_logic(0)}, test_settings(), clock + 10};
   auto r0 = node.report("counter/a");
   CAF_CHECK_EQUAL(r0.mode(), "broken");
