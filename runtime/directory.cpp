@@ -159,6 +159,16 @@ directory::passivation_candidates(int64_t now_ms, int64_t idle_timeout_ms,
   return out;
 }
 
+std::vector<caf::actor> directory::active_handles() const {
+  std::vector<caf::actor> out;
+  for (auto& s : stripes_) {
+    std::lock_guard<std::mutex> guard{s->mtx};
+    for (auto& [ref, e] : s->active)
+      out.push_back(e->handle);
+  }
+  return out;
+}
+
 size_t directory::active_count() const {
   return active_count_.load();
 }

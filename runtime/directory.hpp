@@ -76,6 +76,8 @@ public:
   std::vector<std::pair<caf::actor, uint64_t>>
   passivation_candidates(int64_t now_ms, int64_t idle_timeout_ms, size_t max_active) const;
   size_t active_count() const;
+  /// Every active entity's actor (clean shutdown asks each for a snapshot).
+  std::vector<caf::actor> active_handles() const;
   size_t known_count() const;
 
   /// Drops every handle, idle ones included, and refuses activations from now on

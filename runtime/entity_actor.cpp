@@ -117,6 +117,15 @@ caf::behavior entity_behavior(entity_self self, runtime_context* rt, std::string
       adopt(self, *rt, *inc, std::move(ref), last, std::move(entry));
     },
     [=](wake_atom) {},
+    [=](settle_atom) {
+      if (auto* c = core())
+        c->on_settle();
+    },
+    [=](snapshot_atom) -> caf::result<bool> {
+      if (auto* c = core())
+        return c->on_shutdown_snapshot();
+      return true;
+    },
     [=](inspect_atom) -> std::string {
       if (auto* c = core())
         return c->report().SerializeAsString();
@@ -279,6 +288,8 @@ void entity_core::finish_step(post_commit pc) {
       arm_timer(name, i->second.due_ms());
   }
   update_pinned();
+  if (pc.durable.pending())
+    pc.durable.deliver(true);
   if (pc.log_seq != 0 && pending_head_ == pending_.size() && rt_.has_observers()
       && (mode_ == entity_mode::running || mode_ == entity_mode::passivating))
     rt_.notify_committed(*logic_, ref_, *img_.state);  // nothing later in flight: durable
@@ -288,6 +299,28 @@ void entity_core::finish_step(post_commit pc) {
   }
   passivate_requested_ = pc.passivate_after;
   maybe_passivate_on_request();
+}
+
+void entity_core::on_settle() {
+  // As if decide had asked: the request stands until the outbox drains (the last ack
+  // retries it) and a later step that does not ask withdraws it (finish_step).
+  passivate_requested_ = true;
+  maybe_passivate_on_request();
+}
+
+caf::result<bool> entity_core::on_shutdown_snapshot() {
+  bool uncovered = img_.records_since_snapshot > 0 || !acked_unrecorded_.empty();
+  if (!uncovered || !img_.state || mode_ != entity_mode::running)
+    return true;
+  // Rides behind every step still in flight (commits are in submit order), so it covers them.
+  post_commit pc;
+  pc.durable = self_->make_response_promise<bool>();
+  auto answer = pc.durable;
+  std::vector<mutation> muts;
+  muts.push_back(snapshot_mutation());
+  acked_unrecorded_.clear();
+  submit(std::move(muts), std::move(pc));
+  return answer;
 }
 
 void entity_core::maybe_passivate_on_request() {

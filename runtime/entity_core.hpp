@@ -11,11 +11,14 @@
 #include <vector>
 
 #include "caf/event_based_actor.hpp"
+#include "caf/result.hpp"
+#include "caf/typed_response_promise.hpp"
 #include "caf/stateful_actor.hpp"
 
 #include "envelope.pb.h"
 #include "runtime/entity_actor.hpp"
 #include "runtime/local_envelope.hpp"
+#include "runtime/record_codec.hpp"
 #include "runtime/recovery.hpp"
 #include "runtime/runtime_context.hpp"
 
@@ -39,6 +42,7 @@ struct post_commit {
   std::vector<Ack> extra_acks;  // duplicate acks that had to wait for this commit
   bool passivate_after = false;  // decide asked for passivation (see passivate_requested_)
   bool final_snapshot = false;
+  caf::typed_response_promise<bool> durable;  // a shutdown snapshot's requester, if any
 };
 
 /// The input of a step besides an envelope: timers and delivery failures.
@@ -74,6 +78,10 @@ public:
   void on_resend_tick();
   void on_timer(const std::string& name, int64_t due_ms);
   void on_passivate();
+  /// Start-up re-activation (settle_atom): passivate once the outbox is delivered.
+  void on_settle();
+  /// Clean shutdown (snapshot_atom): true once what no snapshot covers yet is durable.
+  caf::result<bool> on_shutdown_snapshot();
   EntityReport report() const;
   /// Which activation of the directory this core is (active_entry::activation).
   uint64_t activation() const { return entry_->activation; }
@@ -91,8 +99,9 @@ private:
   void commit(StepRecord& rec, post_commit pc);
   void submit(std::vector<mutation> muts, post_commit pc);
   mutation snapshot_mutation();
+  /// What the entity has to do after the step being recorded (the record header's work):
   /// `sends_pending`: the record being encoded adds envelopes not in the outbox yet.
-  uint8_t pending_flags(bool sends_pending = false);
+  record_work work_after(bool sends_pending = false);
   bool outbox_full() const;
   /// A step still waiting for its commit asked for passivation (and so may carry a snapshot).
   bool passivation_snapshot_in_flight() const;

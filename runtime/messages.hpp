@@ -18,6 +18,12 @@ using timer_atom = caf::atom_constant<caf::atom("timer")>;          // + name, d
 using passivate_atom = caf::atom_constant<caf::atom("passivate")>;  // [+ activation: sweeper]
 using retired_atom = caf::atom_constant<caf::atom("retired")>;  // an entity's final marker
 using wake_atom = caf::atom_constant<caf::atom("wake")>;
+/// Start-up re-activation: deliver what the outbox holds, then passivate (which records
+/// the acks and clears the record's `pending` flag) unless new work came meanwhile.
+using settle_atom = caf::atom_constant<caf::atom("settle")>;
+/// Clean shutdown: snapshot what is not yet covered by one; answered with `true` once
+/// durable (or at once when there is nothing to write).
+using snapshot_atom = caf::atom_constant<caf::atom("snapshot")>;
 using adopt_atom = caf::atom_constant<caf::atom("adopt")>;  // + ref, last log seq, entry
 using inspect_atom = caf::atom_constant<caf::atom("inspect")>;
 using replay_atom = caf::atom_constant<caf::atom("replay")>;

@@ -47,6 +47,27 @@ caf::behavior sweeper_behavior(caf::event_based_actor* self, node_runtime* node,
   }};
 }
 
+using reactivate_atom = caf::atom_constant<caf::atom("reactivate")>;
+
+/// Start-up re-activation at a bounded rate (a restart herd would otherwise activate every
+/// pending entity at once): every 10 ms the next rate/100 refs get settle_atom, which
+/// activates them; each delivers its outbox and passivates.
+caf::behavior reactivator_behavior(caf::event_based_actor* self, runtime_context* rt,
+                                   std::vector<std::string> refs, int64_t per_second) {
+  auto next = std::make_shared<size_t>(0);
+  auto per_tick = static_cast<size_t>(std::max<int64_t>(1, per_second / 100));
+  self->send(self, reactivate_atom::value);
+  return {[=, refs = std::move(refs)](reactivate_atom) {
+    auto end = std::min(refs.size(), *next + per_tick);
+    for (; *next < end; ++*next)
+      rt->dir().deliver(refs[*next], caf::make_message(settle_atom::value), true);
+    if (*next < refs.size())
+      self->delayed_send(self, std::chrono::milliseconds{10}, reactivate_atom::value);
+    else
+      self->quit();
+  }};
+}
+
 caf::behavior waker_behavior(caf::event_based_actor*, runtime_context* rt) {
   return {[=](wake_atom, const std::string& ref) {
     rt->route(ref, caf::make_message(wake_atom::value), true);
@@ -113,10 +134,10 @@ node_runtime::start(caf::actor_system& sys, options opts, std::vector<entity_log
   node->startup_.seconds =
     std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   spdlog::info("runtime started in {:.3f} s: {} log records, {} snapshots, {} entities known, "
-               "{} re-activated with pending work, {} dead letters",
+               "{} re-activated with pending work, {} timer wakes scheduled, {} dead letters",
                node->startup_.seconds, node->startup_.log_records, node->startup_.snapshots,
                node->startup_.entities_known, node->startup_.reactivated,
-               node->startup_.dead_letters);
+               node->startup_.timer_wakes, node->startup_.dead_letters);
   return node;
 }
 
@@ -125,9 +146,9 @@ caf::error node_runtime::scan_store() {
   auto& ctx = *ctx_;
   struct known {
     uint64_t last_log_seq = 0;
-    bool log_pending = false;
     uint64_t covered = 0;
-    bool snap_pending = false;
+    record_work log_work;   // what the newest log record says is left to do
+    record_work snap_work;  // ...and the snapshot
   };
   std::unordered_map<std::string, known> index;
   caf::error failure;
@@ -161,7 +182,7 @@ caf::error node_runtime::scan_store() {
     }
     auto& k = index[std::string{hdr->ref}];
     k.last_log_seq = seq;
-    k.log_pending = (hdr->flags & record_flag_pending) != 0;
+    k.log_work = hdr->work();
     return true;
   });
   if (err)
@@ -173,11 +194,13 @@ caf::error node_runtime::scan_store() {
     auto hdr = decode_snapshot_header(value);
     auto& k = index[std::string{key}];
     if (!hdr) {
-      k.snap_pending = true;  // activate it: recovery reports the corruption loudly
+      spdlog::error("the snapshot of {} is unreadable ({}): it will refuse to recover", key,
+                    describe(hdr.error()));
+      k.snap_work.deliver = true;  // activate it: recovery reports the corruption loudly
       return true;
     }
     k.covered = hdr->covered_log_seq;
-    k.snap_pending = (hdr->flags & record_flag_pending) != 0;
+    k.snap_work = hdr->work();
     return true;
   });
   if (err)
@@ -189,20 +212,23 @@ caf::error node_runtime::scan_store() {
     ctx.seed_dead_letter_id(get_be(**last_dl, 0, 8));
     startup_.dead_letters = get_be(**last_dl, 0, 8);
   }
-  std::vector<std::string> wake;
+  std::vector<std::string> settle;
   for (auto& [ref, k] : index) {
     bool newer_log = k.last_log_seq > k.covered;
-    if (k.last_log_seq > 0)
-      ctx.dir().seed(ref, std::max(k.last_log_seq, k.covered));
-    else if (k.covered > 0)
-      ctx.dir().seed(ref, k.covered);
-    if (newer_log ? k.log_pending : k.snap_pending)
-      wake.push_back(ref);
+    ctx.dir().seed(ref, std::max(k.last_log_seq, k.covered));
+    auto& work = newer_log ? k.log_work : k.snap_work;
+    if (work.deliver)
+      settle.push_back(ref);  // re-activated (at a bounded rate) to deliver, then passivates
+    else if (work.wake_ms > 0) {
+      ctx.schedule_wake(ref, work.wake_ms);  // only timers: activated when the first is due
+      ++startup_.timer_wakes;
+    }
   }
   startup_.entities_known = index.size();
-  for (auto& ref : wake)
-    ctx.dir().deliver(ref, caf::make_message(wake_atom::value), true);
-  startup_.reactivated = wake.size();
+  startup_.reactivated = settle.size();
+  if (!settle.empty())
+    reactivator_ = ctx.system().spawn(reactivator_behavior, &ctx, std::move(settle),
+                                      ctx.settings().reactivate_per_second);
   return {};
 }
 
@@ -216,10 +242,11 @@ void node_runtime::shutdown() {
   stopped_ = true;
   if (!ctx_)
     return;  // the start failed before the runtime was built: nothing runs
-  if (sweeper_)
-    caf::anon_send_exit(sweeper_, caf::exit_reason::user_shutdown);
-  if (client_)
-    caf::anon_send_exit(client_, caf::exit_reason::user_shutdown);
+  for (auto* a : {&sweeper_, &reactivator_, &client_})
+    if (*a)
+      caf::anon_send_exit(*a, caf::exit_reason::user_shutdown);
+  if (threaded_)
+    snapshot_active();
   if (waker_)
     caf::anon_send_exit(waker_, caf::exit_reason::user_shutdown);
   if (ticker_)
@@ -234,10 +261,35 @@ void node_runtime::shutdown() {
     caf::scoped_actor self{ctx_->system()};
     for (auto& a : actors)
       self->wait_for(a);
-    for (auto* a : {&client_, &sweeper_, &waker_, &ticker_})
+    for (auto* a : {&client_, &sweeper_, &reactivator_, &waker_, &ticker_})
       if (*a)
         self->wait_for(*a);
   }
+}
+
+void node_runtime::snapshot_active() {
+  auto timeout = ctx_->settings().shutdown_timeout_ms;
+  if (timeout <= 0 || !ctx_->pipeline().healthy())
+    return;
+  auto handles = ctx_->dir().active_handles();
+  if (handles.empty())
+    return;
+  auto t0 = std::chrono::steady_clock::now();
+  caf::scoped_actor self{ctx_->system()};
+  for (auto& h : handles)
+    self->send(h, snapshot_atom::value);  // each answers once its snapshot is durable
+  size_t answered = 0;
+  bool late = false;
+  while (answered < handles.size() && !late)
+    self->receive([&](bool) { ++answered; }, [&](caf::error&) { ++answered; },
+                  caf::after(std::chrono::milliseconds{timeout}) >> [&] { late = true; });
+  auto secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (late)
+    spdlog::warn("shutdown: {} of {} active entities snapshotted within {} ms; the others "
+                 "recover from their journals at the next start",
+                 answered, handles.size(), timeout);
+  else
+    spdlog::info("shutdown: {} active entities snapshotted in {:.3f} s", handles.size(), secs);
 }
 
 caf::expected<Ack> node_runtime::ask_raw(const std::string& to, const typed_bytes& msg,
@@ -305,14 +357,16 @@ caf::expected<std::vector<DeadLetter>> node_runtime::dead_letters(uint64_t from_
   std::vector<DeadLetter> out;
   caf::error failure;
   auto err = store_->scan(table::dead_letters, id_key(from_id),
-                          [&](std::string_view, std::string_view value) {
-                            DeadLetter dl;
-                            if (!dl.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-                              failure = make_runtime_error(runtime_errc::corrupt_record,
-                                                           "a dead letter does not parse");
+                          [&](std::string_view key, std::string_view value) {
+                            auto dl = decode_dead_letter(value);
+                            if (!dl) {
+                              failure = make_runtime_error(
+                                runtime_errc::corrupt_record,
+                                "dead letter " + std::to_string(get_be(key, 0, 8)) + ": "
+                                  + describe(dl.error()));
                               return false;
                             }
-                            out.push_back(std::move(dl));
+                            out.push_back(std::move(*dl));
                             return out.size() < limit;
                           });
   if (err)
@@ -328,9 +382,12 @@ caf::error node_runtime::replay_dead_letter(uint64_t id) {
     return raw.error();
   if (!*raw)
     return make_runtime_error(runtime_errc::not_found, "no dead letter " + std::to_string(id));
-  DeadLetter dl;
-  if (!dl.ParseFromString(**raw))
-    return make_runtime_error(runtime_errc::corrupt_record, "dead letter " + std::to_string(id));
+  auto decoded = decode_dead_letter(**raw);
+  if (!decoded)
+    return make_runtime_error(runtime_errc::corrupt_record,
+                              "dead letter " + std::to_string(id) + ": "
+                                + describe(decoded.error()));
+  auto& dl = *decoded;
   auto& env = dl.envelope();
   if (auto err = validate_ref(env.receiver()))
     return err;
@@ -339,7 +396,7 @@ caf::error node_runtime::replay_dead_letter(uint64_t id) {
   dl.set_replayed(true);
   // Marking is bookkeeping outside any entity's step: a direct store write is fine here.
   if (auto err = store_->write({mutation{table::dead_letters, id_key(id),
-                                         dl.SerializeAsString(), false}}))
+                                         encode_dead_letter(dl), false}}))
     spdlog::warn("could not mark dead letter {} replayed: {}", id, describe(err));
   spdlog::info("dead letter {} replayed to {}", id, env.receiver());
   return {};

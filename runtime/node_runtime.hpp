@@ -27,7 +27,8 @@ struct startup_report {
   uint64_t log_records = 0;
   uint64_t snapshots = 0;
   uint64_t entities_known = 0;
-  uint64_t reactivated = 0;
+  uint64_t reactivated = 0;   // deliveries pending: re-activated (settle) at a bounded rate
+  uint64_t timer_wakes = 0;   // only timers pending: woken when the first one is due
   uint64_t dead_letters = 0;
   double seconds = 0;
 };
@@ -87,12 +88,15 @@ public:
   /// Asks idle entities (and the least recently used above the cap) to passivate.
   void sweep();
 
-  /// Stops: entity actors exit without further steps, the writer drains what is queued.
+  /// Stops: active entities snapshot what no snapshot covers yet (bounded by
+  /// entity.shutdown-timeout-ms; threaded nodes), then the actors exit without further
+  /// steps and the writer drains what is queued.
   void shutdown();
 
 private:
   node_runtime() = default;
   caf::error scan_store();
+  void snapshot_active();
 
   store_ptr store_;
   std::unique_ptr<runtime_context> ctx_;
@@ -100,6 +104,7 @@ private:
   caf::actor sweeper_;
   caf::actor waker_;
   caf::actor ticker_;
+  caf::actor reactivator_;
   startup_report startup_;
   bool stopped_ = false;
   bool threaded_ = true;

@@ -66,6 +66,10 @@ const std::vector<option_spec>& runtime_options() {
             &rs::sweep_interval_ms),
     int_opt("entity", "timer-granularity-ms", "timers and resend ticks due within this many ms "
             "share one clock tick (fire up to that late)", 1, 1000, &rs::timer_granularity_ms),
+    int_opt("entity", "reactivate-per-second", "entities with deliveries pending that start-up "
+            "re-activates per second at most", 1, 10000000, &rs::reactivate_per_second),
+    int_opt("entity", "shutdown-timeout-ms", "how long a clean shutdown waits for active "
+            "entities' snapshots", 0, 3600000, &rs::shutdown_timeout_ms),
     int_opt("mailbox", "channel-window", "unacked envelopes in flight per (sender, receiver)",
             1, 100000, &rs::channel_window),
     int_opt("mailbox", "outbox-max", "outbox entries at which an entity stops consuming", 1,

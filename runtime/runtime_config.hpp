@@ -32,6 +32,8 @@ struct runtime_settings {
   int64_t max_active_entities = 200000;
   int64_t sweep_interval_ms = 1000;
   int64_t timer_granularity_ms = 10;
+  int64_t reactivate_per_second = 20000;
+  int64_t shutdown_timeout_ms = 10000;
   // -- durable mailbox --
   int64_t channel_window = 64;
   int64_t outbox_max = 4096;
