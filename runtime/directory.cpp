@@ -169,6 +169,25 @@ std::vector<caf::actor> directory::active_handles() const {
   return out;
 }
 
+std::vector<std::string> directory::known_refs(std::string_view type) const {
+  std::vector<std::string> out;
+  auto matches = [&](const std::string& ref) {
+    return ref.size() > type.size() && ref.compare(0, type.size(), type) == 0
+           && ref[type.size()] == '/';
+  };
+  for (auto& s : stripes_) {
+    std::lock_guard<std::mutex> guard{s->mtx};
+    for (auto& [ref, e] : s->active)
+      if (matches(ref))
+        out.push_back(ref);
+    for (auto& [ref, last] : s->last_log)
+      if (matches(ref) && !s->active.count(ref))
+        out.push_back(ref);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 size_t directory::active_count() const {
   return active_count_.load();
 }

@@ -14,6 +14,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -78,6 +79,10 @@ public:
   size_t active_count() const;
   /// Every active entity's actor (clean shutdown asks each for a snapshot).
   std::vector<caf::actor> active_handles() const;
+  /// The refs of every entity of `type` this node knows (active, passivated, or found by
+  /// the start-up scan), sorted. Copies every matching ref: for checks and tools, not for
+  /// the step path.
+  std::vector<std::string> known_refs(std::string_view type) const;
   size_t known_count() const;
 
   /// Drops every handle, idle ones included, and refuses activations from now on

@@ -120,7 +120,8 @@ void order_workload::impl::drive(node_runtime& node, const order_workload_option
   auto last_print = t0;
   auto interval = opts.rate_per_s > 0 ? std::chrono::duration<double>(1.0 / opts.rate_per_s)
                                       : std::chrono::duration<double>(0);
-  while (finished < plan.size() && clock_type::now() < deadline) {
+  while (finished < plan.size() && clock_type::now() < deadline
+         && node.context().pipeline().healthy()) {
     auto now = clock_type::now();
     if (opts.rate_per_s > 0) {
       for (; issued < plan.size(); ++issued) {
@@ -185,7 +186,17 @@ order_workload_result order_workload::run(node_runtime& node) {
   impl_->index.clear();
   for (size_t i = 0; i < impl_->plan.size(); ++i)
     impl_->index[impl_->plan[i].create.order_id()] = i;
-  if (!workload::restock(node, impl_->plan, impl_->catalog))
+  auto deadline = clock_type::now() + std::chrono::seconds{opts_.timeout_s};
+  // A baseline read while an earlier (killed) run's sagas still hold stock would be off.
+  if (opts_.check_invariants
+      && !workload::wait_sagas_terminal(node, deadline, "cannot take a baseline")) {
+    out.invariants_ok = false;
+    out.violations.push_back("no baseline: earlier sagas did not finish (see above)");
+    if (opts_.print)
+      print(out);
+    return out;
+  }
+  if (!workload::restock(node, impl_->plan, impl_->catalog, deadline))
     out.violations.push_back("restocking the catalog failed");
   auto before = workload::read_baseline(node, impl_->catalog, cfg_);
   auto steps0 = node.context().counters().steps.load();
@@ -208,8 +219,13 @@ order_workload_result order_workload::run(node_runtime& node) {
                          ? static_cast<double>(node.context().counters().steps.load() - steps0)
                              / static_cast<double>(done)
                          : 0;
-  if (opts_.check_invariants)
+  if (opts_.check_invariants) {
     workload::check_invariants(node, cfg_, impl_->plan, impl_->catalog, before, out);
+    if (workload::wait_sagas_terminal(node, deadline, "cannot check the store"))
+      workload::check_store(node, cfg_, out);
+    else
+      out.violations.push_back("store-wide check skipped: sagas did not finish (see above)");
+  }
   if (opts_.print)
     print(out);
   return out;

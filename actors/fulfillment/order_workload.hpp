@@ -5,7 +5,9 @@
 // its send (open loop: its scheduled send time) to the moment its outcome is recorded by the
 // notification entity. Afterwards it checks the invariants: stock conserved, nothing
 // oversold, no reservation leaked, every order charged at most once and refunded iff
-// cancelled, the gateway's ledger matching the payments'.
+// cancelled, the gateway's ledger matching the payments' — for this run's orders, and again
+// over everything the store holds (a run after a killed one re-verifies what that one left).
+// Every wait has a deadline (timeout_s) and ends early when the store fails.
 // Call from a non-actor thread (main, a benchmark); it blocks until done.
 #pragma once
 
@@ -56,6 +58,8 @@ struct order_workload_result {
   bool invariants_ok = true;
   bool stock_ok = true;     // conserved, never oversold, no reservation leaked
   bool payments_ok = true;  // charged at most once, refunded iff cancelled, ledgers
+  int64_t store_orders_checked = 0;  // store-wide: every order the store holds
+  int64_t store_skus_checked = 0;
   std::vector<std::string> violations;
 
   /// 0 when every order finished and every invariant held.

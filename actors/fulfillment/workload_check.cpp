@@ -180,6 +180,9 @@ void order_workload::print(const order_workload_result& r) {
   }
   for (auto& v : r.violations)
     std::printf("  violation: %s\n", v.c_str());
+  std::printf("store-wide: %lld orders and %lld SKUs the store holds re-verified\n",
+              static_cast<long long>(r.store_orders_checked),
+              static_cast<long long>(r.store_skus_checked));
   std::printf("invariant: stock conserved per SKU (available + reserved + shipped = received), "
               "never oversold, no reservation leaked -> %s\n",
               r.stock_ok ? "OK" : "VIOLATED");

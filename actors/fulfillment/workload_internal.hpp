@@ -42,13 +42,22 @@ catalog_split split_catalog(int64_t skus);
 std::vector<planned_order> make_plan(const order_workload_options& opts, const catalog_split& cat,
                                      const std::string& run_id, const fulfillment_config& cfg);
 
-/// Restocks each stocked SKU with the plan's demand for it; false when a restock failed.
-bool restock(node_runtime& node, const std::vector<planned_order>& plan, const catalog_split& cat);
+/// Restocks each stocked SKU with the plan's demand for it; false when a restock failed, the
+/// store failed or the deadline passed.
+bool restock(node_runtime& node, const std::vector<planned_order>& plan, const catalog_split& cat,
+             clock_type::time_point deadline);
 
 baseline read_baseline(node_runtime& node, const catalog_split& cat, const fulfillment_config& cfg);
 
 /// Waits until no outbox holds anything (or the timeout passes); false on timeout.
 bool settle(node_runtime& node, int64_t timeout_ms);
+
+/// Waits until every fulfillment saga the store holds is terminal; false (and says why,
+/// naming `when`) at the deadline or when the store fails (workload_store_check.cpp).
+bool wait_sagas_terminal(node_runtime& node, clock_type::time_point deadline, const char* when);
+
+/// The store-wide invariants over every order, payment and SKU the node knows (same file).
+void check_store(node_runtime& node, const fulfillment_config& cfg, order_workload_result& out);
 
 void check_invariants(node_runtime& node, const fulfillment_config& cfg,
                       const std::vector<planned_order>& plan, const catalog_split& cat,

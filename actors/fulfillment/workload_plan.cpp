@@ -51,7 +51,8 @@ std::vector<planned_order> make_plan(const order_workload_options& opts, const c
   return plan;
 }
 
-bool restock(node_runtime& node, const std::vector<planned_order>& plan, const catalog_split& cat) {
+bool restock(node_runtime& node, const std::vector<planned_order>& plan, const catalog_split& cat,
+             clock_type::time_point deadline) {
   // Every line of a stocked SKU counts, those of out-of-stock orders too: they hold their
   // reservations until the empty line fails, and must not starve an order planned to succeed.
   std::map<std::string, int64_t> demand;
@@ -67,13 +68,21 @@ bool restock(node_runtime& node, const std::vector<planned_order>& plan, const c
                type_name_of<inventory::Restock>(), r.SerializeAsString(), std::string{"restock"});
   }
   bool ok = true;
-  for (size_t i = 0; i < demand.size(); ++i)
+  for (size_t answered = 0; answered < demand.size();) {
+    if (!node.context().pipeline().healthy() || clock_type::now() > deadline)
+      return false;
     self->receive(
       [&](const std::string& bytes) {
         Ack a;
         ok = ok && a.ParseFromString(bytes) && !a.failed() && a.reply_error().empty();
+        ++answered;
       },
-      [&](caf::error&) { ok = false; });
+      [&](caf::error&) {
+        ok = false;
+        ++answered;
+      },
+      caf::after(std::chrono::milliseconds{500}) >> [] {});
+  }
   return ok;
 }
 
@@ -105,7 +114,7 @@ bool settle(node_runtime& node, int64_t timeout_ms) {
   auto last = c.steps.load() + node.context().pipeline().stats().commits;
   auto quiet_since = clock_type::now();
   while (clock_type::now() - quiet_since < std::chrono::milliseconds{200}) {
-    if (clock_type::now() > until)
+    if (clock_type::now() > until || !node.context().pipeline().healthy())
       return false;
     std::this_thread::sleep_for(std::chrono::milliseconds{10});
     auto now = c.steps.load() + node.context().pipeline().stats().commits;

@@ -38,6 +38,7 @@ using settled_atom = caf::atom_constant<caf::atom("rdm_done")>;
 // -- seeding --
 
 caf::error seed(node_runtime& node, const workload_options& o, const std::string& run) {
+  auto deadline = steady::now() + std::chrono::milliseconds{o.deadline_ms};
   std::vector<std::pair<std::string, typed_bytes>> cmds;
   for (int64_t i = 0; i < o.customers; ++i) {
     points::EarnPoints earn;
@@ -58,6 +59,10 @@ caf::error seed(node_runtime& node, const workload_options& o, const std::string
   size_t next = 0, answered = 0;
   caf::error failure;
   while (answered < cmds.size()) {
+    if (!node.context().pipeline().healthy())
+      return make_runtime_error(runtime_errc::store_failed, "seeding: the store failed");
+    if (steady::now() > deadline)
+      return make_runtime_error(runtime_errc::timeout, "seeding did not finish by the deadline");
     while (next < cmds.size() && next - answered < static_cast<size_t>(o.seed_window)) {
       auto& [to, msg] = cmds[next++];
       self->send(node.client(), send_atom::value, to, msg.type, msg.payload, "seed-" + run);
@@ -74,7 +79,8 @@ caf::error seed(node_runtime& node, const workload_options& o, const std::string
         ++answered;
         if (!failure)
           failure = err;
-      });
+      },
+      caf::after(std::chrono::milliseconds{500}) >> [] {});
   }
   return failure;
 }
@@ -222,7 +228,8 @@ void on_tick(driver_actor self, const driver_env& env) {
   }
   issue_due(self, env);
   bool all = st.finished == st.sagas.size();
-  bool late = now - st.start > std::chrono::milliseconds{env.opts.deadline_ms};
+  bool late = now - st.start > std::chrono::milliseconds{env.opts.deadline_ms}
+              || !env.node->context().pipeline().healthy();
   if ((all || late) && !st.delivered) {
     st.delivered = true;
     st.done.deliver(true);
@@ -298,6 +305,10 @@ caf::expected<workload_result> run_redemption_workload(node_runtime& node,
   if (opts.customers <= 0 || opts.rewards <= 0 || opts.redemptions < 0 || opts.concurrency <= 0)
     return make_runtime_error(runtime_errc::invalid_config,
                               "workload: customers, rewards and concurrency must be positive");
+  // A killed earlier run's sagas finish after the restart; the checks need them settled.
+  if (!wait_sagas_settled(node, opts.deadline_ms, "cannot take a baseline"))
+    return make_runtime_error(runtime_errc::timeout,
+                              "redemption sagas of an earlier run did not settle");
   workload_result r;
   r.run_id = opts.run_id.empty() ? "w" + std::to_string(node.context().now_ms() % 100000000)
                                  : opts.run_id;
@@ -345,7 +356,12 @@ caf::expected<workload_result> run_redemption_workload(node_runtime& node,
   r.steps_per_commit = dc > 0 ? static_cast<double>(commits.steps - commits0.steps) / dc : 0;
   if (auto err = check_invariants(node, opts, st->sagas, r))
     return err;
-  r.ok = r.ok && ok && r.unsettled == 0 && r.rejected == 0;
+  std::vector<RedemptionState> stored;
+  if (wait_sagas_settled(node, opts.deadline_ms, "cannot check the store", &stored))
+    check_store(node, stored, r);
+  else
+    r.store_violations.push_back("store-wide check skipped: sagas did not settle (see above)");
+  r.ok = r.ok && ok && r.unsettled == 0 && r.rejected == 0 && r.store_violations.empty();
   return r;
 }
 

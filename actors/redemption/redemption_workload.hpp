@@ -1,7 +1,9 @@
 // The redemption workload: seeds points accounts and rewards, runs N redemption sagas
 // through a node's client endpoint (closed loop: a fixed number in flight; open loop: a
 // fixed offered rate), waits until every saga is settled, then checks the invariants from
-// the entities' states and their journals. The node's main job and `sagaforge-bench saga
+// the entities' states and their journals — for this run, and again over everything the
+// store holds (a run after a killed one re-verifies what that one left). Every wait has a
+// deadline (deadline_ms) and ends early when the store fails. The node's main job and `sagaforge-bench saga
 // --mode redemption` call it. Call from a non-actor thread; the node must register the
 // loyalty types (loyalty::make_loyalty_logic).
 #pragma once
@@ -10,6 +12,7 @@
 #include <cstdio>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "caf/expected.hpp"
 
@@ -60,7 +63,11 @@ struct workload_result {
   bool points_conserved = false;        // per account and in total
   bool debit_iff_issued = false;        // spent - refunded == completed_points
   bool stock_conserved = false;
+  bool wallet_ok = false;               // the wallet read model lists exactly the Completed
   bool ok = false;                      // every invariant held and every saga settled
+  // -- store-wide (every saga, account and reward the store holds, all runs) --
+  int64_t store_sagas_checked = 0, store_accounts_checked = 0, store_rewards_checked = 0;
+  std::vector<std::string> store_violations;
 };
 
 /// Seeds, runs and checks. Errors only for set-up failures (seeding refused, store errors).

@@ -35,4 +35,15 @@ struct saga_record {
 caf::error check_invariants(node_runtime& node, const workload_options& opts,
                             const std::vector<saga_record>& sagas, workload_result& r);
 
+/// Waits until every redemption saga the store holds is settled (collecting their states
+/// in `settled` when given); false, saying why and naming `when`, at the deadline or when
+/// the store fails (redemption_store_check.cpp).
+bool wait_sagas_settled(node_runtime& node, int64_t deadline_ms, const char* when,
+                        std::vector<RedemptionState>* settled = nullptr);
+
+/// The store-wide invariants over every saga (given, settled), account and reward the node
+/// knows; violations go to r.store_violations and clear r.ok.
+void check_store(node_runtime& node, const std::vector<RedemptionState>& sagas,
+                 workload_result& r);
+
 } // namespace sagaforge::redemption::workload
