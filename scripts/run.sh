@@ -4,6 +4,6 @@
 # Extra arguments go to sagaforge-node (e.g. --node.demo-commands=100000).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh build
+BUILD_TARGETS=sagaforge-node scripts/setup.sh build
 mkdir -p data
 exec build/cluster/sagaforge-node --config-file=config/node.conf --node.demo "$@"

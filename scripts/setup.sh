@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages sagaforge needs (only those missing) and builds it.
-# Usage: scripts/setup.sh [build-dir] [extra cmake args...]
+# Usage: [BUILD_TARGETS="t1 t2"] scripts/setup.sh [build-dir] [extra cmake args...]
+# BUILD_TARGETS builds only those targets (and what they need); default: everything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,7 +23,10 @@ fi
 build_dir=${1:-build}
 shift || true
 cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}" "$@" >/dev/null
-echo "setup: building in $build_dir"
-cmake --build "$build_dir" -j"$(nproc)" 2>&1 | grep -E "error|warning|Built target sagaforge-node" || true
+targets=()
+for t in ${BUILD_TARGETS:-}; do targets+=(--target "$t"); done
+echo "setup: building in $build_dir${BUILD_TARGETS:+ ($BUILD_TARGETS)}"
+cmake --build "$build_dir" -j"$(nproc)" "${targets[@]}" 2>&1 \
+  | grep -E "error:|warning:|Built target sagaforge-node" || true
 # grep hides progress lines; fail loudly if the build did not complete.
-cmake --build "$build_dir" -j"$(nproc)" >/dev/null
+cmake --build "$build_dir" -j"$(nproc)" "${targets[@]}" >/dev/null

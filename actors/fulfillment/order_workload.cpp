@@ -219,7 +219,11 @@ order_workload_result order_workload::run(node_runtime& node) {
                          ? static_cast<double>(node.context().counters().steps.load() - steps0)
                              / static_cast<double>(done)
                          : 0;
-  if (opts_.check_invariants) {
+  if (!node.context().pipeline().healthy()) {
+    out.invariants_ok = false;
+    out.violations.push_back("the store failed, nothing was checked: "
+                             + node.context().pipeline().failure());
+  } else if (opts_.check_invariants) {
     workload::check_invariants(node, cfg_, impl_->plan, impl_->catalog, before, out);
     if (workload::wait_sagas_terminal(node, deadline, "cannot check the store"))
       workload::check_store(node, cfg_, out);

@@ -175,6 +175,8 @@ void order_workload::print(const order_workload_result& r) {
   for (auto& s : r.surprises)
     std::printf("  not as planned: %s\n", s.c_str());
   if (!r.invariants_checked) {
+    for (auto& v : r.violations)
+      std::printf("  %s\n", v.c_str());
     std::printf("invariants: not checked\n");
     return;
   }

@@ -354,6 +354,10 @@ caf::expected<workload_result> run_redemption_workload(node_runtime& node,
   r.steps_per_saga = settled > 0 ? static_cast<double>(steps) / settled : 0;
   auto dc = commits.commits - commits0.commits;
   r.steps_per_commit = dc > 0 ? static_cast<double>(commits.steps - commits0.steps) / dc : 0;
+  if (!node.context().pipeline().healthy())
+    return make_runtime_error(runtime_errc::store_failed,
+                              "the store failed, nothing was checked: "
+                                + node.context().pipeline().failure());
   if (auto err = check_invariants(node, opts, st->sagas, r))
     return err;
   std::vector<RedemptionState> stored;
