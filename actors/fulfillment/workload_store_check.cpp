@@ -9,22 +9,17 @@
 //   - per order: charged at most once and refunded at most once; CONFIRMED = charged its
 //     total; CANCELLED = refunded what was charged;
 //   - the gateway's ledger (captured - voided - refunded, all shards) = the payments' net.
+#include <cstdio>
 #include <map>
-#include <thread>
 
 #include "actors/fulfillment/workload_internal.hpp"
+#include "runtime/entity_await.hpp"
 #include "fulfillment.pb.h"
 #include "payment.pb.h"
 
 namespace sagaforge::fulfillment::workload {
 
 namespace {
-
-template <class State>
-bool read_state(node_runtime& node, const std::string& ref, State& out) {
-  auto rep = node.inspect(ref, std::chrono::seconds{5});
-  return rep && rep->error().empty() && out.ParseFromString(rep->state());
-}
 
 bool terminal(const SagaState& s) {
   return s.status() == SagaState::COMPLETED || s.status() == SagaState::COMPENSATED
@@ -45,27 +40,19 @@ std::string id_of(const std::string& ref) {
 } // namespace
 
 bool wait_sagas_terminal(node_runtime& node, clock_type::time_point deadline, const char* when) {
-  auto open = node.context().dir().known_refs("fulfillment");
-  while (!open.empty()) {
-    std::vector<std::string> still;
-    for (auto& ref : open) {
+  auto open = await_entities(
+    node, "fulfillment",
+    [](const EntityReport& rep) {
       SagaState s;
-      if (!read_state(node, ref, s) || !terminal(s))
-        still.push_back(ref);
-    }
-    open.swap(still);
-    if (open.empty())
-      break;
-    if (!node.context().pipeline().healthy() || clock_type::now() > deadline) {
-      std::printf("orders: %s: %zu stored sagas are not terminal%s (e.g. %s)\n", when,
-                  open.size(),
-                  node.context().pipeline().healthy() ? " by the deadline" : " (the store failed)",
-                  open.front().c_str());
-      return false;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds{100});
-  }
-  return true;
+      return s.ParseFromString(rep.state()) && terminal(s);
+    },
+    deadline);
+  if (open.empty())
+    return true;
+  std::printf("orders: %s: %zu stored sagas are not terminal%s (e.g. %s)\n", when, open.size(),
+              node.context().pipeline().healthy() ? " by the deadline" : " (the store failed)",
+              open.front().c_str());
+  return false;
 }
 
 void check_store(node_runtime& node, const fulfillment_config& cfg, order_workload_result& out) {
@@ -75,7 +62,7 @@ void check_store(node_runtime& node, const fulfillment_config& cfg, order_worklo
   for (auto& ref : dir.known_refs("order")) {
     ++out.store_orders_checked;
     order::OrderState o;
-    if (!read_state(node, ref, o)) {
+    if (!read_entity_state(node, ref, o)) {
       violate(out, "cannot read " + ref, &out.payments_ok);
       continue;
     }
@@ -85,7 +72,7 @@ void check_store(node_runtime& node, const fulfillment_config& cfg, order_worklo
       for (auto& l : o.lines())
         confirmed_units[l.sku()] += l.quantity();
     payment::PaymentState p;
-    if (!read_state(node, payment_ref(id_of(ref)), p)) {
+    if (!read_entity_state(node, payment_ref(id_of(ref)), p)) {
       violate(out, "cannot read the payment of " + ref, &out.payments_ok);
       continue;
     }
@@ -104,7 +91,7 @@ void check_store(node_runtime& node, const fulfillment_config& cfg, order_worklo
   int64_t gateway_net = 0;
   for (int64_t g = 0; g < cfg.gateway_shards; ++g) {
     payment::GatewayState s;
-    if (read_state(node, "gateway/g-" + std::to_string(g), s))
+    if (read_entity_state(node, "gateway/g-" + std::to_string(g), s))
       gateway_net += s.captured_cents() - s.voided_cents() - s.refunded_cents();
   }
   if (gateway_net != payments_net)
@@ -114,7 +101,7 @@ void check_store(node_runtime& node, const fulfillment_config& cfg, order_worklo
   for (auto& ref : dir.known_refs("inventory")) {
     ++out.store_skus_checked;
     inventory::InventoryState s;
-    if (!read_state(node, ref, s)) {
+    if (!read_entity_state(node, ref, s)) {
       violate(out, "cannot read " + ref, &out.stock_ok);
       continue;
     }

@@ -6,25 +6,20 @@
 //   - per account: earned - spent + refunded - reversed = balance >= 0, and spent - refunded
 //     = the costs of that customer's Completed sagas (all runs);
 //   - per reward: stocked = in stock + held, and held = that reward's Completed sagas.
+#include <cstdio>
 #include <map>
-#include <thread>
 
 #include "actors/redemption/redemption.hpp"
 #include "actors/redemption/redemption_workload_parts.hpp"
 #include "points.pb.h"
 #include "reward.pb.h"
+#include "runtime/entity_await.hpp"
 
 namespace sagaforge::redemption::workload {
 
 namespace {
 
 using steady = std::chrono::steady_clock;
-
-template <class State>
-bool read_state(node_runtime& node, const std::string& ref, State& out) {
-  auto rep = node.inspect(ref, std::chrono::seconds{5});
-  return rep && rep->error().empty() && out.ParseFromString(rep->state());
-}
 
 std::string id_of(const std::string& ref) {
   return ref.substr(ref.find('/') + 1);
@@ -40,32 +35,24 @@ void violate(workload_result& r, std::string what) {
 
 bool wait_sagas_settled(node_runtime& node, int64_t deadline_ms, const char* when,
                         std::vector<RedemptionState>* settled) {
-  auto deadline = steady::now() + std::chrono::milliseconds{deadline_ms};
-  auto open = node.context().dir().known_refs("redemption");
-  while (!open.empty()) {
-    std::vector<std::string> still;
-    for (auto& ref : open) {
+  auto open = await_entities(
+    node, "redemption",
+    [](const EntityReport& rep) {
       RedemptionState s;
-      if (read_state(node, ref, s) && is_settled(s)) {
-        if (settled)
-          settled->push_back(std::move(s));
-      } else {
-        still.push_back(ref);
-      }
-    }
-    open.swap(still);
-    if (open.empty())
-      break;
-    if (!node.context().pipeline().healthy() || steady::now() > deadline) {
-      std::printf("redemptions: %s: %zu stored sagas are not settled%s (e.g. %s)\n", when,
-                  open.size(),
-                  node.context().pipeline().healthy() ? " by the deadline" : " (the store failed)",
-                  open.front().c_str());
-      return false;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds{100});
-  }
-  return true;
+      return s.ParseFromString(rep.state()) && is_settled(s);
+    },
+    steady::now() + std::chrono::milliseconds{deadline_ms},
+    [settled](const EntityReport& rep) {
+      if (settled)
+        settled->emplace_back().ParseFromString(rep.state());
+    });
+  if (open.empty())
+    return true;
+  std::printf("redemptions: %s: %zu stored sagas are not settled%s (e.g. %s)\n", when,
+              open.size(),
+              node.context().pipeline().healthy() ? " by the deadline" : " (the store failed)",
+              open.front().c_str());
+  return false;
 }
 
 void check_store(node_runtime& node, const std::vector<RedemptionState>& sagas,
@@ -82,7 +69,7 @@ void check_store(node_runtime& node, const std::vector<RedemptionState>& sagas,
   for (auto& ref : dir.known_refs("points")) {
     ++r.store_accounts_checked;
     points::PointsState s;
-    if (!read_state(node, ref, s)) {
+    if (!read_entity_state(node, ref, s)) {
       violate(r, "cannot read " + ref);
       continue;
     }
@@ -95,7 +82,7 @@ void check_store(node_runtime& node, const std::vector<RedemptionState>& sagas,
   for (auto& ref : dir.known_refs("reward")) {
     ++r.store_rewards_checked;
     reward::RewardState s;
-    if (!read_state(node, ref, s)) {
+    if (!read_entity_state(node, ref, s)) {
       violate(r, "cannot read " + ref);
       continue;
     }

@@ -11,6 +11,7 @@
 #include "runtime/errors.hpp"
 #include "runtime/log_keys.hpp"
 #include "runtime/record_codec.hpp"
+#include "tests/support/counter_commands.hpp"
 #include "tests/support/test_node.hpp"
 
 using namespace sagaforge;
@@ -22,12 +23,6 @@ namespace {
 
 std::vector<entity_logic_ptr> counters() {
   return {counter::make_counter_logic(0)};  // journal only: every record matters
-}
-
-counter::Add add(int64_t n) {
-  counter::Add a;
-  a.set_amount(n);
-  return a;
 }
 
 /// Writes two adds to counter/a, returns the clock; the store then holds 2 log records.

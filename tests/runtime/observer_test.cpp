@@ -6,6 +6,7 @@
 
 #include "actors/counter/counter.hpp"
 #include "counter.pb.h"
+#include "tests/support/counter_commands.hpp"
 #include "tests/support/test_node.hpp"
 
 using namespace sagaforge;
@@ -18,12 +19,6 @@ struct seen {
   std::string ref;
   int64_t value;
 };
-
-counter::Add add(int64_t n) {
-  counter::Add a;
-  a.set_amount(n);
-  return a;
-}
 
 struct fixture {
   std::shared_ptr<memory_store> st = std::make_shared<memory_store>();

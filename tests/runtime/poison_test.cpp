@@ -10,6 +10,7 @@
 
 #include "actors/counter/counter.hpp"
 #include "counter.pb.h"
+#include "tests/support/counter_commands.hpp"
 #include "tests/support/test_node.hpp"
 
 using namespace sagaforge;
@@ -47,12 +48,6 @@ entity_logic_ptr flaky_logic() {
 
 std::vector<entity_logic_ptr> types() {
   return {counter::make_counter_logic(10), flaky_logic()};
-}
-
-counter::Add add(int64_t n) {
-  counter::Add a;
-  a.set_amount(n);
-  return a;
 }
 
 } // namespace

@@ -9,6 +9,7 @@
 #include "runtime/log_keys.hpp"
 #include "runtime/messages.hpp"
 #include "runtime/record_codec.hpp"
+#include "tests/support/counter_commands.hpp"
 #include "tests/support/test_node.hpp"
 
 using namespace sagaforge;
@@ -19,19 +20,6 @@ namespace {
 
 std::vector<entity_logic_ptr> counters(uint32_t snapshot_every = 10) {
   return {counter::make_counter_logic(snapshot_every)};
-}
-
-counter::Forward forward(const std::string& to, int64_t n) {
-  counter::Forward f;
-  f.set_to(to);
-  f.set_amount(n);
-  return f;
-}
-
-counter::Add add(int64_t n) {
-  counter::Add a;
-  a.set_amount(n);
-  return a;
 }
 
 /// The memory store, counting what it is asked to write for one entity.

@@ -7,6 +7,7 @@
 #include "runtime/log_keys.hpp"
 #include "runtime/messages.hpp"
 #include "runtime/record_codec.hpp"
+#include "tests/support/counter_commands.hpp"
 #include "tests/support/test_node.hpp"
 
 using namespace sagaforge;
@@ -15,12 +16,6 @@ using namespace std::chrono_literals;
 using sagaforge::counter::CounterState;
 
 namespace {
-counter::Add add(int64_t n) {
-  counter::Add a;
-  a.set_amount(n);
-  return a;
-}
-
 counter::Forward fwd(std::string to, int64_t n) {
   counter::Forward f;
   f.set_to(to);

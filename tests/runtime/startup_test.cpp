@@ -12,6 +12,7 @@
 #include "runtime/log_keys.hpp"
 #include "runtime/memory_store.hpp"
 #include "runtime/record_codec.hpp"
+#include "tests/support/counter_commands.hpp"
 #include "tests/support/test_node.hpp"
 
 using namespace sagaforge;
@@ -22,19 +23,6 @@ namespace {
 
 std::vector<entity_logic_ptr> counters() {
   return {counter::make_counter_logic(1000)};  // no periodic snapshot in these tests
-}
-
-counter::Forward forward(const std::string& to, int64_t n) {
-  counter::Forward f;
-  f.set_to(to);
-  f.set_amount(n);
-  return f;
-}
-
-counter::Add add(int64_t n) {
-  counter::Add a;
-  a.set_amount(n);
-  return a;
 }
 
 /// Forwards from each source to counter/sink, then a "crash" once every step is durable
