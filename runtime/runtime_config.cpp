@@ -32,6 +32,16 @@ caf::error bad(const std::string& key, const std::string& what) {
   return make_runtime_error(runtime_errc::invalid_config, "sagaforge." + key + ": " + what);
 }
 
+/// Node ids name processes in etcd keys, client refs and certificates: short and plain.
+std::string validate_node_id(const std::string& id) {
+  if (id.empty() || id.size() > 32)
+    return "'" + id + "' must be 1 to 32 characters";
+  for (char c : id)
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
+      return "'" + id + "' may hold only a-z, 0-9 and '-'";
+  return {};
+}
+
 } // namespace
 
 durability runtime_settings::mode() const {
@@ -98,6 +108,40 @@ const std::vector<option_spec>& runtime_options() {
     int_opt("limits", "max-payload-bytes", "payload size of one envelope", 1, 64 << 20,
             &rs::max_payload_bytes),
     str_opt("log", "level", "trace | debug | info | warn | error", &rs::log_level),
+    str_opt("cluster", "mode", "single (one node, all shards, no etcd) | etcd",
+            &rs::cluster_mode),
+    str_opt("cluster", "role", "member (in the roster, owns shards) | client (drives work, "
+            "owns no shard)", &rs::cluster_role),
+    str_opt("cluster", "node-id", "this node's id ([a-z0-9-], at most 32); the certificate's "
+            "CN in etcd mode", &rs::cluster_node_id),
+    str_opt("cluster", "name", "the cluster's name: its etcd key prefix and CAF application "
+            "id", &rs::cluster_name),
+    str_opt("cluster", "listen-address", "data-plane listen address (loopback by default)",
+            &rs::cluster_listen_address),
+    int_opt("cluster", "port", "data-plane port (0: any free port, registered in etcd)", 0,
+            65535, &rs::cluster_port),
+    str_opt("cluster", "roster", "nodes of a new cluster, comma-separated: shards go "
+            "round-robin over them at creation", &rs::cluster_roster),
+    str_opt("cluster", "etcd-endpoints", "etcd client URL (http:// or https://)",
+            &rs::cluster_etcd_endpoints),
+    int_opt("cluster", "lease-ttl-ms", "membership lease; a paused node is down after it",
+            2000, 600000, &rs::cluster_lease_ttl_ms),
+    int_opt("cluster", "max-clock-skew-ms", "clock difference between nodes the de-dup "
+            "retention must allow for", 0, 3600000, &rs::cluster_max_clock_skew_ms),
+    int_opt("cluster", "frame-max-bytes", "one data-plane frame at most", 4096, 16777216,
+            &rs::cluster_frame_max_bytes),
+    int_opt("cluster", "frames-in-flight", "unacknowledged frames per peer (credit)", 1, 1024,
+            &rs::cluster_frames_in_flight),
+    int_opt("cluster", "peer-buffer-bytes", "items waiting for credit per peer; beyond it "
+            "items are dropped (their senders resend)", 65536, 1073741824,
+            &rs::cluster_peer_buffer_bytes),
+    int_opt("cluster", "heartbeat-interval-ms", "CAF heartbeats between nodes", 100, 60000,
+            &rs::cluster_heartbeat_interval_ms),
+    int_opt("cluster", "connection-timeout-ms", "a peer silent this long is unreachable",
+            500, 600000, &rs::cluster_connection_timeout_ms),
+    int_opt("cluster", "held-recheck-ms", "how often a send held for an unreachable node is "
+            "tried again (held sends do not count as attempts)", 10, 600000,
+            &rs::cluster_held_recheck_ms),
   };
   return table;
 }
@@ -175,6 +219,19 @@ caf::expected<runtime_settings> load_runtime_settings(const caf::actor_system_co
   static const char* levels[] = {"trace", "debug", "info", "warn", "error"};
   if (std::find(std::begin(levels), std::end(levels), out.log_level) == std::end(levels))
     return bad("log.level", "'" + out.log_level + "' is not one of trace debug info warn error");
+  if (out.cluster_mode != "single" && out.cluster_mode != "etcd")
+    return bad("cluster.mode", "'" + out.cluster_mode + "' is not single or etcd");
+  if (out.cluster_role != "member" && out.cluster_role != "client")
+    return bad("cluster.role", "'" + out.cluster_role + "' is not member or client");
+  if (auto err = validate_node_id(out.cluster_node_id); !err.empty())
+    return bad("cluster.node-id", err);
+  if (out.cluster_mode == "single" && out.cluster_role != "member")
+    return bad("cluster.role", "a single node is a member (client needs cluster.mode=\"etcd\")");
+  auto skew = out.cluster_mode == "etcd" ? out.cluster_max_clock_skew_ms : 0;
+  if (out.dedup_retention_ms <= out.retry_max_age_ms + out.retry_max_backoff_ms + skew)
+    return bad("retry.dedup-retention-ms",
+               "must exceed retry.max-age-ms + retry.max-backoff-ms + cluster.max-clock-skew-ms "
+               "(in etcd mode), or a late resend could slip past de-duplication");
   if (out.dedup_retention_ms <= out.retry_max_age_ms + out.retry_max_backoff_ms)
     return bad("retry.dedup-retention-ms",
                "must exceed retry.max-age-ms + retry.max-backoff-ms, or a late resend could "

@@ -53,6 +53,23 @@ struct runtime_settings {
   int64_t max_payload_bytes = 1048576;
   // -- logging --
   std::string log_level = "info";
+  // -- cluster (read by cluster/; the runtime itself only checks them) --
+  std::string cluster_mode = "single";       // single | etcd
+  std::string cluster_role = "member";       // member (owns shards) | client (owns none)
+  std::string cluster_node_id = "node";
+  std::string cluster_name = "local";
+  std::string cluster_listen_address = "127.0.0.1";
+  int64_t cluster_port = 0;                  // data plane; 0 = any free port
+  std::string cluster_roster;                // bootstrap roster: "n1,n2,n3"
+  std::string cluster_etcd_endpoints = "http://127.0.0.1:2379";
+  int64_t cluster_lease_ttl_ms = 10000;
+  int64_t cluster_max_clock_skew_ms = 1000;
+  int64_t cluster_frame_max_bytes = 262144;
+  int64_t cluster_frames_in_flight = 8;
+  int64_t cluster_peer_buffer_bytes = 16777216;
+  int64_t cluster_heartbeat_interval_ms = 1000;
+  int64_t cluster_connection_timeout_ms = 5000;
+  int64_t cluster_held_recheck_ms = 1000;
 
   durability mode() const;
 };
