@@ -142,13 +142,20 @@ caf::behavior client_behavior(caf::stateful_actor<client_state>* self, runtime_c
         ++i;
         if (p.next_attempt_ms > now)
           continue;
-        p.env = std::make_shared<Envelope>(*p.env);  // the receiver may hold the last one
-        p.env->set_attempt(p.env->attempt() + 1);
-        p.env->set_channel_floor(st.floor_of(key.first));
+        auto next = std::make_shared<Envelope>(*p.env);  // the receiver may hold the last one
+        next->set_attempt(p.env->attempt() + 1);
+        next->set_channel_floor(st.floor_of(key.first));
+        if (!rt->route(key.first, caf::make_message(deliver_atom::value, envelope_ptr{next}),
+                       true)) {
+          // Held (the receiver's node is unreachable): not an attempt, see send_entry.
+          rt->counters().held_sends++;
+          p.next_attempt_ms = now + rt->settings().cluster_held_recheck_ms;
+          continue;
+        }
+        p.env = std::move(next);
         p.next_attempt_ms = now + rt->settings().retry_initial_backoff_ms
                                     * std::min<int64_t>(p.env->attempt(), 8);
         rt->counters().resends++;
-        rt->route(key.first, caf::make_message(deliver_atom::value, envelope_ptr{p.env}), true);
       }
       if (!st.pending.empty())
         arm();

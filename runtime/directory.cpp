@@ -9,8 +9,19 @@ namespace sagaforge {
 
 directory::directory(uint32_t shard_count, spawn_fn spawn, size_t max_idle)
   : shard_count_(shard_count), spawn_(std::move(spawn)), max_idle_(max_idle) {
-  for (uint32_t i = 0; i < shard_count_; ++i)
+  serving_ = std::make_unique<std::atomic<bool>[]>(shard_count_);
+  for (uint32_t i = 0; i < shard_count_; ++i) {
     stripes_.push_back(std::make_unique<stripe>());
+    serving_[i].store(true);
+  }
+}
+
+void directory::set_serving(uint32_t shard, bool serving) {
+  serving_[shard].store(serving);
+}
+
+bool directory::serving(uint32_t shard) const {
+  return serving_[shard].load();
 }
 
 directory::stripe& directory::stripe_of(const std::string& ref) {
@@ -18,7 +29,7 @@ directory::stripe& directory::stripe_of(const std::string& ref) {
 }
 
 caf::actor directory::activate_locked(stripe& s, const std::string& ref) {
-  if (closed_.load())
+  if (closed_.load() || !serving_[shard_of(ref, shard_count_)].load())
     return {};
   uint64_t last = 0;
   if (auto i = s.last_log.find(ref); i != s.last_log.end()) {

@@ -85,6 +85,12 @@ public:
   std::vector<std::string> known_refs(std::string_view type) const;
   size_t known_count() const;
 
+  /// The serving rule's last line (docs/cluster.md): no entity of a shard this node does not
+  /// serve is ever activated here. Every shard is served until the cluster layer says
+  /// otherwise.
+  void set_serving(uint32_t shard, bool serving);
+  bool serving(uint32_t shard) const;
+
   /// Drops every handle, idle ones included, and refuses activations from now on
   /// (shutdown); the caller sends the returned actors an exit.
   std::vector<caf::actor> clear();
@@ -102,6 +108,7 @@ private:
 
   uint32_t shard_count_;
   std::vector<std::unique_ptr<stripe>> stripes_;
+  std::unique_ptr<std::atomic<bool>[]> serving_;
   spawn_fn spawn_;
   std::atomic<size_t> active_count_{0};
   std::atomic<bool> closed_{false};

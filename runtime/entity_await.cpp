@@ -10,7 +10,7 @@ await_entities(node_runtime& node, std::string_view type,
                const std::function<bool(const EntityReport&)>& done,
                std::chrono::steady_clock::time_point deadline,
                const std::function<void(const EntityReport&)>& on_done) {
-  auto open = node.context().dir().known_refs(type);
+  auto open = node.known_refs(std::string{type});
   for (;;) {
     std::vector<std::string> still;
     for (auto& ref : open) {

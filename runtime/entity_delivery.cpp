@@ -68,18 +68,28 @@ void entity_core::maybe_drain_parked() {
 }
 
 void entity_core::send_entry(outbox_entry& e) {
-  e.attempts++;
   e.in_flight = true;
-  e.next_attempt_ms = rt_.now_ms() + backoff_ms(e.attempts);
   if (e.shared)  // the receiver may still be reading the copy it got
     e.env = std::make_shared<Envelope>(*e.env);
-  e.env->set_attempt(e.attempts);
+  e.env->set_attempt(e.attempts + 1);
   if (auto* ch = img_.mailbox.channel(e.env->receiver()))
     e.env->set_channel_floor(ch->begin()->first);
+  e.shared = true;
+  auto now = rt_.now_ms();
+  if (!rt_.route(e.env->receiver(), caf::make_message(deliver_atom::value, envelope_ptr{e.env}),
+                 true)) {
+    // Held: nothing could take it (the receiver's node is unreachable). Not an attempt: a
+    // node down for ten minutes must not dead-letter its senders' messages; only
+    // retry.max-age-ms bounds the wait (docs/semantics.md, "Held sends").
+    rt_.counters().held_sends++;
+    e.next_attempt_ms = now + rt_.settings().cluster_held_recheck_ms;
+    arm_resend(e.next_attempt_ms);
+    return;
+  }
+  e.attempts++;
   if (e.attempts > 1)
     rt_.counters().resends++;
-  e.shared = true;
-  rt_.route(e.env->receiver(), caf::make_message(deliver_atom::value, envelope_ptr{e.env}), true);
+  e.next_attempt_ms = now + backoff_ms(e.attempts);
   arm_resend(e.next_attempt_ms);
 }
 

@@ -1,6 +1,7 @@
 // Node runtime assembly, start-up scan, client and dead-letter APIs.
 #include "runtime/node_runtime.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <unordered_map>
 
@@ -109,7 +110,10 @@ node_runtime::start(caf::actor_system& sys, options opts, std::vector<entity_log
     [ctx](const std::string& ref, uint64_t last, active_entry_ptr e, caf::actor idle) {
       return spawn_entity(*ctx, ref, last, std::move(e), std::move(idle));
     }));
-  ctx->set_router(std::make_unique<local_router>(ctx->dir()));
+  if (opts.make_router)
+    ctx->set_router(opts.make_router(*ctx));
+  else
+    ctx->set_router(std::make_unique<local_router>(ctx->dir()));
   node->ticker_ = spawn_timer_ticker(sys, ctx->timers());
   ctx->timers().set_ticker(node->ticker_);
   node->waker_ = sys.spawn(waker_behavior, ctx);
@@ -126,9 +130,10 @@ node_runtime::start(caf::actor_system& sys, options opts, std::vector<entity_log
   if (*mark_format)
     if (auto err = mark_store_format(*node->store_))
       return err;
+  node->serves_ = opts.serves_shard;
   if (auto err = node->scan_store())
     return err;
-  node->client_ = spawn_client(*ctx, "node", opts.client_max_in_flight);
+  node->client_ = spawn_client(*ctx, opts.client_name, opts.client_max_in_flight);
   if (opts.run_sweeper)
     node->sweeper_ = sys.spawn(sweeper_behavior, node.get(), cfg.sweep_interval_ms);
   node->startup_.seconds =
@@ -139,6 +144,33 @@ node_runtime::start(caf::actor_system& sys, options opts, std::vector<entity_log
                node->startup_.entities_known, node->startup_.reactivated,
                node->startup_.timer_wakes, node->startup_.dead_letters);
   return node;
+}
+
+caf::expected<node_runtime::opened_store> node_runtime::open_store(const runtime_settings& cfg) {
+  opened_store out;
+  if (cfg.mode() == durability::memory) {
+    out.st = std::make_shared<memory_store>();
+  } else {
+    auto st = lmdb_store::open(cfg.data_dir, cfg.mode(), static_cast<size_t>(cfg.map_size_mb),
+                               cfg.verify_on_start == "pages");
+    if (!st)
+      return st.error();
+    out.st = *st;
+  }
+  auto mark_format = judge_store_format(*out.st);
+  if (!mark_format)
+    return mark_format.error();
+  auto dir = cfg.mode() == durability::memory ? std::string{} : cfg.data_dir;
+  if (auto err = check_store_identity(*out.st, dir, cfg.shard_count))
+    return err;
+  if (*mark_format)
+    if (auto err = mark_store_format(*out.st))
+      return err;
+  auto id = out.st->get(table::meta, "store_id");
+  if (!id)
+    return id.error();
+  out.store_id = id->value_or("");
+  return out;
 }
 
 caf::error node_runtime::scan_store() {
@@ -216,6 +248,8 @@ caf::error node_runtime::scan_store() {
   for (auto& [ref, k] : index) {
     bool newer_log = k.last_log_seq > k.covered;
     ctx.dir().seed(ref, std::max(k.last_log_seq, k.covered));
+    if (serves_ && !serves_(shard_of(ref, ctx.shard_count())))
+      continue;  // another node serves it: nothing of it is re-activated here
     auto& work = newer_log ? k.log_work : k.snap_work;
     if (work.deliver)
       settle.push_back(ref);  // re-activated (at a bounded rate) to deliver, then passivates
@@ -320,10 +354,23 @@ caf::expected<Ack> node_runtime::ask_raw(const std::string& to, const typed_byte
   return out;
 }
 
+std::vector<std::string> node_runtime::known_refs(const std::string& type) {
+  auto out = ctx_->dir().known_refs(type);
+  if (auto* remote = ctx_->remote()) {
+    auto more = remote->known_refs(type);
+    out.insert(out.end(), more.begin(), more.end());
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+  }
+  return out;
+}
+
 caf::expected<EntityReport> node_runtime::inspect(const std::string& ref,
                                                   std::chrono::milliseconds timeout) {
   if (auto err = validate_ref(ref))
     return err;
+  if (auto* remote = ctx_->remote(); remote && !remote->is_local(ref))
+    return remote->inspect(ref, timeout);
   caf::scoped_actor self{ctx_->system()};
   caf::expected<EntityReport> out{make_runtime_error(runtime_errc::timeout, ref)};
   // The entity can passivate between the lookup and the request, and its actor then serve

@@ -42,7 +42,24 @@ public:
     bool run_sweeper = true;
     std::optional<int64_t> clock_base_ms;
     size_t client_max_in_flight = 100000;
+    /// The shards this node serves (the cluster's map); start-up re-activates and wakes only
+    /// entities of these. Empty: every shard (a single node).
+    std::function<bool(uint32_t)> serves_shard;
+    /// The node's client is "client/<client_name>-<incarnation>"; a cluster node prefixes
+    /// its id ("n1:node") so that answers route back to it.
+    std::string client_name = "node";
+    /// The router to install instead of the single-node one (the cluster's), built once the
+    /// runtime context exists and before the start-up scan sends anything.
+    std::function<std::unique_ptr<router>(runtime_context&)> make_router;
   };
+
+  /// The node's store opened and judged before the runtime starts (a cluster node needs
+  /// the store's identity to join): lock, format, identity; pass it as given_store.
+  struct opened_store {
+    store_ptr st;
+    std::string store_id;
+  };
+  static caf::expected<opened_store> open_store(const runtime_settings& cfg);
 
   static caf::expected<std::unique_ptr<node_runtime>>
   start(caf::actor_system& sys, options opts, std::vector<entity_logic_ptr> types);
@@ -67,9 +84,12 @@ public:
   caf::expected<Ack> ask_raw(const std::string& to, const typed_bytes& msg,
                              std::chrono::milliseconds timeout, const std::string& correlation);
 
-  /// The entity's report (activates it).
+  /// The entity's report (activates it), from the node that serves it.
   caf::expected<EntityReport> inspect(const std::string& ref,
                                       std::chrono::milliseconds timeout = std::chrono::seconds{10});
+
+  /// Every entity of `type` known here and, in a cluster, on the other nodes; sorted.
+  std::vector<std::string> known_refs(const std::string& type);
 
   caf::expected<std::vector<DeadLetter>> dead_letters(uint64_t from_id = 0, size_t limit = 1000);
 
@@ -106,6 +126,7 @@ private:
   caf::actor ticker_;
   caf::actor reactivator_;
   startup_report startup_;
+  std::function<bool(uint32_t)> serves_;
   bool stopped_ = false;
   bool threaded_ = true;
 };

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "caf/actor_system.hpp"
+#include "caf/expected.hpp"
 #include "caf/message.hpp"
 
 #include "runtime/commit_pipeline.hpp"
@@ -21,6 +23,7 @@
 #include "runtime/runtime_config.hpp"
 #include "runtime/store.hpp"
 #include "runtime/timer_service.hpp"
+#include "runtime_records.pb.h"
 
 namespace sagaforge {
 
@@ -37,6 +40,7 @@ struct runtime_counters {
   std::atomic<uint64_t> passivations{0};
   std::atomic<uint64_t> recovery_failures{0};
   std::atomic<uint64_t> outbox_entries{0};  // current, across entities
+  std::atomic<uint64_t> held_sends{0};  // sends nothing could take (receiver's node unreachable)
 };
 
 /// Sees an entity's state after a commit, when no later step of that entity is in flight,
@@ -50,8 +54,24 @@ using state_observer = std::function<void(const std::string& ref, const pb_messa
 class router {
 public:
   virtual ~router() = default;
-  /// `activate`: spawn the receiver if needed (deliveries yes, acks no).
+  /// `activate`: spawn the receiver if needed (deliveries yes, acks no). False when nothing
+  /// could take the message — no actor here, or the owner's node is unreachable: a sender
+  /// holds it and tries again later, without counting an attempt.
   virtual bool route(const std::string& to, const caf::message& msg, bool activate) = 0;
+};
+
+/// Reads served by other nodes, installed by the cluster layer (none on a single node):
+/// node_runtime::inspect and known_refs go through it for refs this node does not serve.
+class remote_reads {
+public:
+  virtual ~remote_reads() = default;
+  /// Whether `ref` is served here (its shard is owned by this node).
+  virtual bool is_local(const std::string& ref) const = 0;
+  /// The report of `ref` from the node that serves it.
+  virtual caf::expected<EntityReport> inspect(const std::string& ref,
+                                              std::chrono::milliseconds timeout) = 0;
+  /// The refs of `type` every other node knows.
+  virtual std::vector<std::string> known_refs(const std::string& type) = 0;
 };
 
 class runtime_context {
@@ -70,6 +90,8 @@ public:
   runtime_counters& counters() { return counters_; }
 
   void set_router(std::unique_ptr<router> r) { router_ = std::move(r); }
+  void set_remote_reads(std::shared_ptr<remote_reads> r) { remote_ = std::move(r); }
+  remote_reads* remote() const { return remote_.get(); }
   bool route(const std::string& to, const caf::message& msg, bool activate) {
     return router_->route(to, msg, activate);
   }
@@ -121,6 +143,7 @@ private:
   std::unique_ptr<commit_pipeline> pipeline_;
   std::shared_ptr<directory> dir_;
   std::unique_ptr<router> router_;
+  std::shared_ptr<remote_reads> remote_;
   std::unordered_map<std::string, entity_logic_ptr> types_;
   runtime_counters counters_;
   int64_t clock_base_ms_ = 0;

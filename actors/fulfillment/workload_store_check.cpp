@@ -56,10 +56,9 @@ bool wait_sagas_terminal(node_runtime& node, clock_type::time_point deadline, co
 }
 
 void check_store(node_runtime& node, const fulfillment_config& cfg, order_workload_result& out) {
-  auto& dir = node.context().dir();
   std::map<std::string, int64_t> confirmed_units;
   int64_t payments_net = 0;
-  for (auto& ref : dir.known_refs("order")) {
+  for (auto& ref : node.known_refs("order")) {
     ++out.store_orders_checked;
     order::OrderState o;
     if (!read_entity_state(node, ref, o)) {
@@ -98,7 +97,7 @@ void check_store(node_runtime& node, const fulfillment_config& cfg, order_worklo
     violate(out, "the gateways' ledgers hold " + std::to_string(gateway_net)
                    + " cents, the stored payments " + std::to_string(payments_net),
             &out.payments_ok);
-  for (auto& ref : dir.known_refs("inventory")) {
+  for (auto& ref : node.known_refs("inventory")) {
     ++out.store_skus_checked;
     inventory::InventoryState s;
     if (!read_entity_state(node, ref, s)) {

@@ -65,8 +65,7 @@ void check_store(node_runtime& node, const std::vector<RedemptionState>& sagas,
     cost_by_customer[s.customer_id()] += s.expected_cost();
     done_by_reward[s.reward_id()] += 1;
   }
-  auto& dir = node.context().dir();
-  for (auto& ref : dir.known_refs("points")) {
+  for (auto& ref : node.known_refs("points")) {
     ++r.store_accounts_checked;
     points::PointsState s;
     if (!read_entity_state(node, ref, s)) {
@@ -79,7 +78,7 @@ void check_store(node_runtime& node, const std::vector<RedemptionState>& sagas,
       violate(r, ref + ": " + s.ShortDebugString().substr(0, 160)
                    + "; Completed sagas in the store cost " + std::to_string(done));
   }
-  for (auto& ref : dir.known_refs("reward")) {
+  for (auto& ref : node.known_refs("reward")) {
     ++r.store_rewards_checked;
     reward::RewardState s;
     if (!read_entity_state(node, ref, s)) {

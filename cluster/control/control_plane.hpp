@@ -69,6 +69,9 @@ struct join_request {
   std::string store_id;
   uint32_t shard_count = 0;
   std::vector<std::string> bootstrap_roster;  // shards go round-robin over it at creation
+  /// false for a client node (cluster.role=client): it registers as a member so that
+  /// answers reach it, but is in no roster, owns no shard and has no store to check.
+  bool owns_shards = true;
 };
 
 class control_plane {

@@ -11,6 +11,8 @@
 #include <spdlog/spdlog.h>
 
 #include "caf/all.hpp"
+#include "caf/io/all.hpp"
+#include "caf/openssl/all.hpp"
 
 #include "actors/counter/counter.hpp"
 #include "actors/fulfillment/fulfillment_config.hpp"
@@ -18,7 +20,10 @@
 #include "actors/redemption/loyalty_config.hpp"
 #include "actors/redemption/redemption_workload.hpp"
 #include "cluster/node/demo_workload.hpp"
+#include "cluster/control/make_control_plane.hpp"
 #include "cluster/node/node_options.hpp"
+#include "cluster/transport/cluster_member.hpp"
+#include "cluster/transport/tls_check.hpp"
 #include "runtime/errors.hpp"
 #include "runtime/node_runtime.hpp"
 
@@ -59,6 +64,25 @@ int run_demo(sagaforge::node_runtime& node, const sagaforge::node::demo_settings
   return rc;
 }
 
+/// Cluster mode: the certificates checked before CAF starts, CAF's network and TLS modules
+/// loaded, heartbeats on, and other clusters' nodes refused by application id.
+caf::error prepare_cluster(sagaforge::node::node_config& cfg,
+                           const sagaforge::runtime_settings& s) {
+  sagaforge::cluster::tls_files files{cfg.openssl_certificate, cfg.openssl_key,
+                                       cfg.openssl_cafile, cfg.openssl_passphrase};
+  if (auto err = sagaforge::cluster::check_node_certificates(files, s.cluster_node_id))
+    return err;
+  std::signal(SIGPIPE, SIG_IGN);  // a refused TLS peer must not kill the node (cluster notes)
+  cfg.load<caf::io::middleman>();
+  cfg.load<caf::openssl::manager>();
+  using ms = std::chrono::milliseconds;
+  cfg.set("middleman.heartbeat-interval", caf::timespan{ms{s.cluster_heartbeat_interval_ms}});
+  cfg.set("middleman.connection-timeout", caf::timespan{ms{s.cluster_connection_timeout_ms}});
+  cfg.set("middleman.app-identifiers",
+          std::vector<std::string>{"sagaforge/" + s.cluster_name});
+  return {};
+}
+
 void wait_for_signal(sagaforge::node_runtime& node) {
   std::signal(SIGINT, [](int) { stop_requested = true; });
   std::signal(SIGTERM, [](int) { stop_requested = true; });
@@ -81,6 +105,12 @@ int main(int argc, char** argv) {
     return refuse("invalid configuration", err);
   auto settings = *sagaforge::load_runtime_settings(cfg);
   auto demo = *sagaforge::node::load_demo_settings(cfg);
+  bool clustered = settings.cluster_mode == "etcd";
+  if (clustered && settings.cluster_role == "client")
+    settings.durability_name = "memory";  // a client node owns no shard: nothing to keep
+  if (clustered)
+    if (auto err = prepare_cluster(cfg, settings))
+      return refuse("invalid cluster configuration", err);
   spdlog::set_level(spdlog::level::from_str(settings.log_level));
   spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
   caf::actor_system sys{cfg};
@@ -99,9 +129,27 @@ int main(int argc, char** argv) {
                               : sagaforge::fulfillment::make_fulfillment_logics(
                                 sagaforge::fulfillment::fulfillment_config{}))
     types.push_back(t);
+  auto opened = sagaforge::node_runtime::open_store(settings);
+  if (!opened)
+    return refuse("cannot start", opened.error());
+  opts.given_store = opened->st;
+  std::unique_ptr<sagaforge::cluster::cluster_member> member;
+  if (clustered) {
+    auto control = sagaforge::cluster::make_control_plane(settings);
+    if (!control)
+      return refuse("cannot join the cluster", control.error());
+    auto joined = sagaforge::cluster::cluster_member::join(sys, settings, opened->store_id,
+                                                           *control, true);
+    if (!joined)
+      return refuse("cannot join the cluster", joined.error());
+    member = std::move(*joined);
+    member->configure(opts);
+  }
   auto node = sagaforge::node_runtime::start(sys, opts, std::move(types));
   if (!node)
     return refuse("cannot start", node.error());
+  if (member)
+    member->attach(**node);
   spdlog::info("node up: data in {} ({} durability), {} shards", settings.data_dir,
                settings.durability_name, settings.shard_count);
   int rc = 0;
@@ -116,6 +164,8 @@ int main(int argc, char** argv) {
     rc = exit_failed;
   }
   (*node)->shutdown();
+  if (member)
+    member->leave();
   spdlog::info("node stopped");
   return rc == 0 ? 0 : exit_failed;
 }

@@ -1,0 +1,121 @@
+// The cluster's router: where every message an entity or client sends goes (DESIGN §2, §7).
+// An entity ref goes by its shard's owner in the map this node has confirmed: to the local
+// directory when this node owns the shard, else into the owner's peer outbox as a frame item
+// (returning false — "held" — while that peer is unreachable or not a member, so the sender
+// keeps it and tries again without counting an attempt). A client ref "client/<node>:..."
+// goes back to the node that runs the client. Incoming items (accept) are checked against
+// the map before delivery: an envelope for a shard this node does not own is answered with
+// `moved` and dropped, one from a sender whose map epoch is older than ours is dropped.
+// Thread-safe: route() runs on entity threads, accept() on the gateway's, update() on the
+// control plane's.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <shared_mutex>
+#include <string>
+#include <vector>
+
+#include "caf/actor.hpp"
+#include "caf/actor_system.hpp"
+#include "caf/message.hpp"
+
+#include "cluster/control/control_plane.hpp"
+#include "cluster/transport/frame.hpp"
+#include "cluster/transport/peer.hpp"
+#include "cluster/transport/peer_link.hpp"
+#include "runtime/runtime_context.hpp"
+
+namespace sagaforge::cluster {
+
+struct router_counters {
+  std::atomic<uint64_t> items_out{0};
+  std::atomic<uint64_t> items_in{0};
+  std::atomic<uint64_t> frames_in{0};
+  std::atomic<uint64_t> bad_frames{0};
+  std::atomic<uint64_t> moved_out{0};   // envelopes for a shard we do not own, answered
+  std::atomic<uint64_t> moved_in{0};
+  std::atomic<uint64_t> fenced{0};      // envelopes from a sender with an older epoch
+  std::atomic<uint64_t> held{0};        // routes refused: owner unreachable or unknown
+};
+
+struct peer_status {
+  std::string node;
+  std::string state;
+  uint64_t buffered_bytes = 0;
+  uint64_t items_sent = 0;
+  uint64_t items_dropped = 0;
+  uint64_t frames_sent = 0;
+  uint64_t bytes_sent = 0;
+};
+
+class cluster_router {
+public:
+  cluster_router(caf::actor_system& sys, std::string self, uint64_t incarnation,
+                 link_options link_defaults, size_t peer_buffer_bytes, caf::actor connector);
+  ~cluster_router();
+
+  const std::string& self() const { return self_; }
+
+  // -- runtime side --
+  /// Binds the runtime (its directory); routes are refused until then.
+  void attach(runtime_context& ctx);
+  runtime_context* context() const { return ctx_.load(); }
+  bool route(const std::string& to, const caf::message& msg, bool activate);
+  bool owns(uint32_t shard) const;
+  bool is_local(const std::string& ref) const;
+  /// The gateway of the node that serves `ref` (invalid when local, unknown or unreachable).
+  caf::actor gateway_for(const std::string& ref, std::string& node) const;
+  std::vector<peer_ptr> connected_peers() const;
+
+  // -- gateway side --
+  void accept(const decoded_frame& frame);
+
+  // -- control plane side --
+  /// Applies a map: owners and epochs, peers to dial or forget, serving flags.
+  void update(const cluster_map& map);
+
+  // -- introspection --
+  std::vector<peer_status> peers() const;
+  router_counters& counters() { return counters_; }
+  int64_t map_revision() const { return revision_.load(); }
+
+  /// Stops every link (shutdown).
+  void stop();
+
+private:
+  struct shard_row {
+    std::string owner;
+    uint64_t epoch = 0;
+  };
+
+  bool to_peer(const std::string& node, const frame_item& item);
+  bool route_client(const std::string& to, const caf::message& msg);
+  void deliver_local(const frame_item& item, const std::string& from);
+  peer_ptr peer_of(const std::string& node) const;
+  void add_peer(const member_info& m);
+
+  caf::actor_system& sys_;
+  std::string self_;
+  uint64_t incarnation_;
+  link_options link_defaults_;
+  size_t peer_buffer_bytes_;
+  caf::actor connector_;
+  std::atomic<runtime_context*> ctx_{nullptr};
+  mutable std::shared_mutex mtx_;  // guards rows_ and peers_
+  std::vector<shard_row> rows_;
+  std::map<std::string, peer_ptr> peers_;
+  std::atomic<int64_t> revision_{0};
+  router_counters counters_;
+};
+
+/// The runtime's router interface over a cluster_router (node_runtime owns this adapter).
+std::unique_ptr<router> make_router_adapter(std::shared_ptr<cluster_router> r);
+
+/// Remote reads (inspect, known refs) through the peers' gateways.
+std::shared_ptr<remote_reads> make_remote_reads(caf::actor_system& sys,
+                                                std::shared_ptr<cluster_router> r);
+
+} // namespace sagaforge::cluster

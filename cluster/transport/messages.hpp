@@ -1,0 +1,18 @@
+// The atoms of the data plane. Only built-in CAF types cross nodes (strings, integers,
+// string vectors), so nothing needs registering on both sides (caf-0.17-notes §0.10).
+#pragma once
+
+#include "caf/atom.hpp"
+
+namespace sagaforge::cluster {
+
+// link -> gateway: (frame_atom, seq u64, frame bytes); gateway -> link: (frame_ack_atom, seq)
+using frame_atom = caf::atom_constant<caf::atom("sf_frame")>;
+using frame_ack_atom = caf::atom_constant<caf::atom("sf_fack")>;
+// -> gateway: (known_atom, type) -> std::vector<std::string>: the refs of a type known there
+using known_atom = caf::atom_constant<caf::atom("sf_known")>;
+// a link's own messages
+using flush_atom = caf::atom_constant<caf::atom("sf_flush")>;
+using dial_atom = caf::atom_constant<caf::atom("sf_dial")>;
+
+} // namespace sagaforge::cluster

@@ -1,0 +1,39 @@
+// The link to one peer node (an event-based actor): dials the peer's gateway through a
+// connector (CAF's openssl middleman actor in a node; a stand-in in tests), monitors it,
+// sends the peer's outbox as frames with at most cluster.frames-in-flight unacknowledged
+// (BASP itself has no back-pressure), and redials with backoff after the connection is lost
+// while the peer is still a member. Frames lost with a connection need nothing: every item
+// comes from a durable outbox or is an ack whose sender resends.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "caf/actor.hpp"
+#include "caf/actor_system.hpp"
+
+#include "cluster/transport/peer.hpp"
+
+namespace sagaforge::cluster {
+
+struct link_options {
+  std::string self;                // this node's id (the frame header)
+  uint64_t incarnation = 0;
+  std::string host;                // the peer's data-plane address
+  uint16_t port = 0;
+  size_t frame_max_bytes = 262144;
+  size_t frames_in_flight = 8;
+  int64_t dial_timeout_ms = 5000;
+  int64_t redial_max_ms = 10000;
+};
+
+/// `connector` answers (connect_atom, host, port) with (node_id, strong_actor_ptr,
+/// std::set<std::string>): io::middleman_actor's interface.
+caf::actor spawn_peer_link(caf::actor_system& sys, peer_ptr p, link_options opts,
+                           caf::actor connector);
+
+/// Tells a link that its peer moved (a restart on another port): it drops the connection and
+/// dials the new address.
+void relocate_peer_link(const caf::actor& link, const std::string& host, uint16_t port);
+
+} // namespace sagaforge::cluster

@@ -1,0 +1,136 @@
+// Certificate checks before CAF starts (see tls_check.hpp).
+#include "cluster/transport/tls_check.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <memory>
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+
+#include "caf/expected.hpp"
+
+#include "runtime/errors.hpp"
+
+namespace sagaforge::cluster {
+
+namespace {
+
+caf::error bad(const std::string& what) {
+  return make_runtime_error(runtime_errc::invalid_config, "TLS: " + what);
+}
+
+std::string openssl_reason() {
+  auto code = ERR_get_error();
+  char buf[256] = "unknown OpenSSL error";
+  if (code != 0)
+    ERR_error_string_n(code, buf, sizeof buf);
+  ERR_clear_error();
+  return buf;
+}
+
+int passphrase_cb(char* buf, int size, int, void* user) {
+  auto* pass = static_cast<const std::string*>(user);
+  auto n = std::min<int>(size - 1, static_cast<int>(pass->size()));
+  std::copy_n(pass->data(), n, buf);
+  buf[n] = '\0';
+  return n;
+}
+
+template <class T, void (*Free)(T*)>
+struct freer {
+  void operator()(T* p) const { Free(p); }
+};
+using ctx_ptr = std::unique_ptr<SSL_CTX, freer<SSL_CTX, SSL_CTX_free>>;
+using x509_ptr = std::unique_ptr<X509, freer<X509, X509_free>>;
+using store_ptr = std::unique_ptr<X509_STORE, freer<X509_STORE, X509_STORE_free>>;
+using store_ctx_ptr = std::unique_ptr<X509_STORE_CTX, freer<X509_STORE_CTX, X509_STORE_CTX_free>>;
+
+caf::error check_key_pair(const tls_files& f) {
+  ctx_ptr ctx{SSL_CTX_new(TLS_method())};
+  if (!ctx)
+    return bad("cannot create an OpenSSL context: " + openssl_reason());
+  SSL_CTX_set_default_passwd_cb(ctx.get(), passphrase_cb);
+  SSL_CTX_set_default_passwd_cb_userdata(ctx.get(), const_cast<std::string*>(&f.passphrase));
+  if (SSL_CTX_use_certificate_chain_file(ctx.get(), f.certificate.c_str()) != 1)
+    return bad("openssl.certificate " + f.certificate + " is not a PEM certificate: "
+               + openssl_reason());
+  if (SSL_CTX_use_PrivateKey_file(ctx.get(), f.key.c_str(), SSL_FILETYPE_PEM) != 1)
+    return bad("openssl.key " + f.key + " cannot be loaded (wrong passphrase?): "
+               + openssl_reason());
+  if (SSL_CTX_check_private_key(ctx.get()) != 1)
+    return bad("openssl.key " + f.key + " does not belong to openssl.certificate "
+               + f.certificate);
+  return {};
+}
+
+caf::expected<x509_ptr> load_certificate(const std::string& path) {
+  auto* fp = std::fopen(path.c_str(), "r");
+  if (!fp)
+    return bad("openssl.certificate " + path + " cannot be read");
+  x509_ptr cert{PEM_read_X509(fp, nullptr, nullptr, nullptr)};
+  std::fclose(fp);
+  if (!cert)
+    return bad("openssl.certificate " + path + " is not a PEM certificate");
+  return cert;
+}
+
+caf::error check_chain(X509* cert, const tls_files& f) {
+  store_ptr store{X509_STORE_new()};
+  if (X509_STORE_load_locations(store.get(), f.cafile.c_str(), nullptr) != 1)
+    return bad("openssl.cafile " + f.cafile + " holds no usable CA certificate: "
+               + openssl_reason());
+  store_ctx_ptr vctx{X509_STORE_CTX_new()};
+  X509_STORE_CTX_init(vctx.get(), store.get(), cert, nullptr);
+  if (X509_verify_cert(vctx.get()) != 1)
+    return bad("openssl.certificate " + f.certificate + " is not signed by openssl.cafile "
+               + f.cafile + ": "
+               + X509_verify_cert_error_string(X509_STORE_CTX_get_error(vctx.get())));
+  return {};
+}
+
+caf::error check_subject(X509* cert, const tls_files& f, const std::string& node_id) {
+  if (X509_cmp_current_time(X509_get0_notAfter(cert)) <= 0)
+    return bad("openssl.certificate " + f.certificate + " has expired");
+  char cn[256] = {};
+  if (X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, cn, sizeof cn) < 0)
+    return bad("openssl.certificate " + f.certificate + " has no common name (CN)");
+  if (node_id != cn)
+    return bad("openssl.certificate " + f.certificate + " is issued to '" + cn
+               + "', but this node is '" + node_id
+               + "': a certificate's CN must be its node's id");
+  return {};
+}
+
+} // namespace
+
+caf::error check_node_certificates(const tls_files& f, const std::string& node_id) {
+  int given = !f.certificate.empty() + !f.key.empty() + !f.cafile.empty();
+  if (given == 0)
+    return bad("cluster mode needs openssl.certificate, openssl.key and openssl.cafile: "
+               "without them CAF would use anonymous TLS (AECDH, no authentication); "
+               "scripts/make-certs.sh makes a cluster CA and node certificates");
+  if (given < 3)
+    return bad(std::string{"a partial certificate configuration: "}
+               + (f.certificate.empty() ? "openssl.certificate " : "")
+               + (f.key.empty() ? "openssl.key " : "") + (f.cafile.empty() ? "openssl.cafile " : "")
+               + "missing (CAF would abort at start or at the first connection)");
+  for (auto* path : {&f.certificate, &f.key, &f.cafile})
+    if (::access(path->c_str(), R_OK) != 0)
+      return bad(*path + " cannot be read");
+  if (auto err = check_key_pair(f))
+    return err;
+  auto cert = load_certificate(f.certificate);
+  if (!cert)
+    return cert.error();
+  if (auto err = check_chain(cert->get(), f))
+    return err;
+  return check_subject(cert->get(), f, node_id);
+}
+
+} // namespace sagaforge::cluster
