@@ -1,5 +1,6 @@
-// sagaforge-bench: the benchmarks, one subcommand each (`runtime`, `saga`). Figures go to stdout (human-readable, or one flat JSON object
-// with --json); progress and logs go to stderr. docs/performance.md has the figures.
+// sagaforge-bench: the benchmarks, one subcommand each (`runtime`, `saga`, `http`). Figures
+// go to stdout (human-readable, or one flat JSON object with --json); progress and logs go
+// to stderr. docs/performance.md has the figures.
 #include <cstdio>
 
 #include <CLI/CLI.hpp>
@@ -7,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "bench/bench_options.hpp"
+#include "bench/http_bench.hpp"
 #include "bench/recovery_bench.hpp"
 #include "bench/saga_bench.hpp"
 #include "bench/step_bench.hpp"
@@ -103,7 +105,20 @@ int main(int argc, char** argv) {
   saga->add_flag("--json", so.json, "one flat JSON object on stdout");
   saga->add_flag("--no-probe", so.no_probe,
                  "skip the host probe (for profilers; no host_* keys are printed)");
+  http_bench_options ho;
+  auto* http = app.add_subcommand("http", "orders through the HTTP face vs in-process, same run");
+  http->add_option("--orders", ho.orders, "orders per phase")->capture_default_str();
+  http->add_option("--connections", ho.connections, "keep-alive connections (= sagas in flight)")
+    ->check(CLI::Range(int64_t{1}, int64_t{1000}))
+    ->capture_default_str();
+  http->add_option("--durability", ho.durability, "fsync | nosync | memory")
+    ->check(CLI::IsMember({"fsync", "nosync", "memory"}))
+    ->capture_default_str();
+  http->add_flag("--skip-inprocess", ho.skip_inprocess, "only the HTTP phase");
+  http->add_flag("--json", ho.json, "one flat JSON object on stdout");
   CLI11_PARSE(app, argc, argv);
+  if (http->parsed())
+    return run_http_bench(ho);
   if (saga->parsed())
     return run_saga_bench(so);
   if (runtime->parsed()) {

@@ -44,6 +44,11 @@ commit_stats commit_pipeline::stats() const {
   return {commits_.load(), steps_.load(), failed_.load()};
 }
 
+size_t commit_pipeline::queued_steps() {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return queue_.size();
+}
+
 void commit_pipeline::submit(std::vector<mutation> muts, caf::actor notify, uint64_t token) {
   if (!healthy_.load()) {
     caf::anon_send(notify, commit_failed_atom::value, token);
@@ -95,9 +100,13 @@ void commit_pipeline::commit(std::vector<item>& batch) {
   for (auto& it : batch)
     for (auto& m : it.muts)
       flat_.push_back(std::move(m));
+  auto t0 = std::chrono::steady_clock::now();
   caf::error err = healthy_.load()
                      ? store_->write(flat_)
                      : make_runtime_error(runtime_errc::store_failed, "writer stopped");
+  commit_seconds_.observe(
+    std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  batch_steps_.observe(static_cast<double>(batch.size()));
   flat_.clear();
   if (err) {
     if (healthy_.load()) {

@@ -22,6 +22,7 @@
 #include "caf/actor.hpp"
 #include "caf/actor_addr.hpp"
 
+#include "runtime/histogram.hpp"
 #include "runtime/store.hpp"
 
 namespace sagaforge {
@@ -61,6 +62,11 @@ public:
 
   commit_stats stats() const;
 
+  /// Store write time of each group commit (seconds) and its steps (/metrics).
+  const atomic_histogram& commit_seconds() const { return commit_seconds_; }
+  const atomic_histogram& batch_steps() const { return batch_steps_; }
+  /// Steps queued for the writer now (back-pressure at max_queue_steps).
+  size_t queued_steps();
   /// Why the writer stopped ("" while healthy): what the operator must fix.
   std::string failure() const;
 
@@ -91,6 +97,8 @@ private:
   std::atomic<uint64_t> commits_{0};
   std::atomic<uint64_t> steps_{0};
   std::atomic<uint64_t> failed_{0};
+  atomic_histogram commit_seconds_{atomic_histogram::exponential(0.0001, 2, 16)};
+  atomic_histogram batch_steps_{atomic_histogram::exponential(1, 4, 9)};
   std::thread thread_;
   std::vector<mutation> flat_;  // writer-thread scratch
   std::unordered_map<caf::actor_addr, size_t> notify_last_;

@@ -13,6 +13,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -35,6 +36,18 @@ struct active_entry {
   /// retirement). Starts at what the entity was activated with, so a broken entity that
   /// could not replay its journal never hands on a shorter end.
   std::atomic<uint64_t> durable_log_seq{0};
+  /// Creation time of the oldest unacked outbox envelope (0: none), kept by the entity after
+  /// each step and ack so /metrics reads the outbox lag without asking any actor.
+  std::atomic<int64_t> oldest_unacked_ms{0};
+};
+
+/// One row of directory::list (admin API): never activates anything.
+struct entity_listing {
+  std::string ref;
+  bool active = false;
+  uint64_t last_log_seq = 0;  // newest log record known (active: durable so far)
+  int64_t last_active_ms = 0; // active entities only
+  int64_t oldest_unacked_ms = 0;
 };
 
 using active_entry_ptr = std::shared_ptr<active_entry>;
@@ -90,6 +103,18 @@ public:
   /// otherwise.
   void set_serving(uint32_t shard, bool serving);
   bool serving(uint32_t shard) const;
+  // -- introspection (directory_listing.cpp): reads under the stripe locks, never activates --
+
+  /// Refs of `type` ("" = every type) sorted, after `after`, at most `limit`; `active_only`
+  /// leaves out passivated ones. O(known) per page: an operator's tool.
+  std::vector<entity_listing> list(const std::string& type, const std::string& after,
+                                   size_t limit, bool active_only) const;
+  /// The entity's row when it is active or has stored records; nothing otherwise.
+  std::optional<entity_listing> find(const std::string& ref) const;
+  /// Oldest unacked outbox envelope over the active entities (0: none).
+  int64_t oldest_unacked_ms() const;
+  /// Active and known entities per type.
+  std::vector<std::pair<std::string, std::pair<size_t, size_t>>> count_by_type() const;
 
   /// Drops every handle, idle ones included, and refuses activations from now on
   /// (shutdown); the caller sends the returned actors an exit.

@@ -79,12 +79,16 @@ public:
   std::map<uint64_t, outbox_entry>* channel(const std::string& receiver);
 
   std::map<std::string, std::map<uint64_t, outbox_entry>>& outbox() { return outbox_; }
+  const std::map<std::string, std::map<uint64_t, outbox_entry>>& outbox() const {
+    return outbox_;
+  }
 
   size_t outbox_size() const { return outbox_count_; }
 
   // -- timers ----------------------------------------------------------------
 
   std::map<std::string, TimerEntry>& timers() { return timers_; }
+  const std::map<std::string, TimerEntry>& timers() const { return timers_; }
 
   // -- replay and snapshots --------------------------------------------------
 

@@ -8,6 +8,7 @@
 
 #include "runtime/entity_core.hpp"
 #include "runtime/entity_ref.hpp"
+#include "runtime/entity_report.hpp"
 #include "runtime/errors.hpp"
 #include "runtime/messages.hpp"
 #include "runtime/record_codec.hpp"
@@ -394,9 +395,10 @@ EntityReport entity_core::report() const {
     r.set_state(img_.state->SerializeAsString());
   }
   r.set_event_seq(img_.event_seq);
-  r.set_outbox_size(img_.mailbox.outbox_size());
-  r.set_timers(const_cast<durable_mailbox&>(img_.mailbox).timers().size());
-  r.set_channels(img_.mailbox.channel_count());
+  add_mailbox_details(img_.mailbox, r);
+  r.set_parked(static_cast<uint32_t>(parked_.size()));
+  r.set_crash_count(static_cast<uint32_t>(crashes_.size()));
+  r.set_last_active_ms(entry_->last_active_ms.load(std::memory_order_relaxed));
   r.set_error(broken_reason_);
   static const char* modes[] = {"running", "restarting", "passivating", "retired", "broken"};
   r.set_mode(modes[static_cast<int>(mode_)]);

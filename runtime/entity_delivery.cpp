@@ -340,6 +340,26 @@ void entity_core::update_pinned() {
     rt_.counters().outbox_entries += static_cast<uint64_t>(size - reported_outbox_);
     reported_outbox_ = size;
   }
+  update_oldest_unacked();
+}
+
+void entity_core::update_oldest_unacked() {
+  // The outbox lag gauge (directory::oldest_unacked_ms). The scan is O(receivers), so a busy
+  // entity rescans at most once a second: the gauge is for minutes-old envelopes.
+  if (img_.mailbox.outbox_size() == 0) {
+    entry_->oldest_unacked_ms.store(0, std::memory_order_relaxed);
+    return;
+  }
+  auto now = rt_.now_ms();
+  if (entry_->oldest_unacked_ms.load(std::memory_order_relaxed) != 0
+      && now - oldest_scanned_ms_ < 1000)
+    return;
+  oldest_scanned_ms_ = now;
+  int64_t oldest = now;
+  for (auto& [receiver, entries] : img_.mailbox.outbox())
+    if (!entries.empty())
+      oldest = std::min(oldest, entries.begin()->second.env->created_at_ms());
+  entry_->oldest_unacked_ms.store(std::max<int64_t>(oldest, 1), std::memory_order_relaxed);
 }
 
 entity_core::~entity_core() {

@@ -10,6 +10,7 @@
 #include "caf/all.hpp"
 
 #include "runtime/client_actor.hpp"
+#include "runtime/dead_letter_admin.hpp"
 #include "runtime/entity_actor.hpp"
 #include "runtime/entity_ref.hpp"
 #include "runtime/errors.hpp"
@@ -424,17 +425,10 @@ caf::expected<std::vector<DeadLetter>> node_runtime::dead_letters(uint64_t from_
 }
 
 caf::error node_runtime::replay_dead_letter(uint64_t id) {
-  auto raw = store_->get(table::dead_letters, id_key(id));
-  if (!raw)
-    return raw.error();
-  if (!*raw)
-    return make_runtime_error(runtime_errc::not_found, "no dead letter " + std::to_string(id));
-  auto decoded = decode_dead_letter(**raw);
-  if (!decoded)
-    return make_runtime_error(runtime_errc::corrupt_record,
-                              "dead letter " + std::to_string(id) + ": "
-                                + describe(decoded.error()));
-  auto& dl = *decoded;
+  auto found = get_dead_letter(*store_, id);
+  if (!found)
+    return found.error();
+  auto& dl = *found;
   auto& env = dl.envelope();
   if (auto err = validate_ref(env.receiver()))
     return err;

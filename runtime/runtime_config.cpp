@@ -142,6 +142,35 @@ const std::vector<option_spec>& runtime_options() {
     int_opt("cluster", "held-recheck-ms", "how often a send held for an unreachable node is "
             "tried again (held sends do not count as attempts)", 10, 600000,
             &rs::cluster_held_recheck_ms),
+    // -- the HTTP face (http/http_face.hpp) --
+    str_opt("http", "address", "listen address of the HTTP face", &rs::http_address),
+    int_opt("http", "port", "listen port (0: any free port, logged)", 0, 65535, &rs::http_port),
+    int_opt("http", "threads", "HTTP worker threads (each keep-alive connection holds one)", 1,
+            1024, &rs::http_threads),
+    int_opt("http", "max-body-bytes", "request body size limit (413 above)", 1, 64 << 20,
+            &rs::http_max_body_bytes),
+    int_opt("http", "read-timeout-ms", "socket read timeout", 1, 600000,
+            &rs::http_read_timeout_ms),
+    int_opt("http", "write-timeout-ms", "socket write timeout", 1, 600000,
+            &rs::http_write_timeout_ms),
+    int_opt("http", "keep-alive-ms", "idle keep-alive connection timeout", 1000, 600000,
+            &rs::http_keep_alive_ms),
+    int_opt("http", "keep-alive-max-requests", "requests per keep-alive connection", 1,
+            1000000, &rs::http_keep_alive_max_requests),
+    int_opt("http", "wait-max-ms", "longest ?wait= a request may ask for", 0, 3600000,
+            &rs::http_wait_max_ms),
+    int_opt("http", "rate-per-s", "business requests per client and second (0: no limit)", 0,
+            10000000, &rs::http_rate_per_s),
+    int_opt("http", "rate-burst", "token bucket size of the rate limit", 1, 10000000,
+            &rs::http_rate_burst),
+    str_opt("http", "admin-token", "bearer token of the admin role (\"\": role disabled)",
+            &rs::http_admin_token),
+    str_opt("http", "read-token", "bearer token of the read role (\"\": role disabled)",
+            &rs::http_read_token),
+    str_opt("http", "tls-cert", "PEM certificate chain (with tls-key: HTTPS)", &rs::http_tls_cert),
+    str_opt("http", "tls-key", "PEM private key", &rs::http_tls_key),
+    str_opt("http", "audit-log", "admin audit log file, relative to data-dir (\"\": log only)",
+            &rs::http_audit_log),
   };
   return table;
 }
@@ -238,6 +267,10 @@ caf::expected<runtime_settings> load_runtime_settings(const caf::actor_system_co
                "slip past de-duplication");
   if (out.retry_initial_backoff_ms > out.retry_max_backoff_ms)
     return bad("retry.initial-backoff-ms", "exceeds retry.max-backoff-ms");
+  if (out.http_tls_cert.empty() != out.http_tls_key.empty())
+    return bad("http.tls-cert", "tls-cert and tls-key go together (both or neither)");
+  if (!out.http_admin_token.empty() && out.http_admin_token == out.http_read_token)
+    return bad("http.read-token", "must differ from http.admin-token");
   return out;
 }
 

@@ -70,6 +70,23 @@ struct runtime_settings {
   int64_t cluster_heartbeat_interval_ms = 1000;
   int64_t cluster_connection_timeout_ms = 5000;
   int64_t cluster_held_recheck_ms = 1000;
+  // -- the node's HTTP face (http/; read by it, validated here like every option) --
+  std::string http_address = "127.0.0.1";
+  int64_t http_port = 9470;               // 0: any free port (the log line says which)
+  int64_t http_threads = 16;
+  int64_t http_max_body_bytes = 65536;
+  int64_t http_read_timeout_ms = 5000;
+  int64_t http_write_timeout_ms = 5000;
+  int64_t http_keep_alive_ms = 5000;
+  int64_t http_keep_alive_max_requests = 1000;
+  int64_t http_wait_max_ms = 60000;       // longest ?wait= a request may ask for
+  int64_t http_rate_per_s = 2000;         // business requests per client and second (0: off)
+  int64_t http_rate_burst = 4000;
+  std::string http_admin_token;           // "" disables the role
+  std::string http_read_token;
+  std::string http_tls_cert;              // PEM paths; both or neither
+  std::string http_tls_key;
+  std::string http_audit_log = "audit.log";  // relative to data-dir; "" = log only
 
   durability mode() const;
 };

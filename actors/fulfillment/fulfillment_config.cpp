@@ -21,7 +21,7 @@ void fulfillment_config::prepare() {
 }
 
 bool fulfillment_config::in_catalog(const std::string& sku) const {
-  return std::binary_search(catalog.begin(), catalog.end(), sku);
+  return std::binary_search(catalog.begin(), catalog.end(), sku) || (sku_known && sku_known(sku));
 }
 
 namespace {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -21,6 +22,9 @@ struct fulfillment_config {
   int64_t unit_price_max_cents = 100'000'000;
   int64_t card_length_max = 32;
   std::vector<std::string> catalog;    // SKUs that may be ordered (sorted by prepare())
+  /// A live catalog (the catalog read model): SKUs it calls orderable may be ordered too.
+  /// Must be thread-safe; decide calls it. Empty: the static list alone.
+  std::function<bool(const std::string&)> sku_known;
   std::string points_type = "points";  // loyalty's entity type; "" = do not publish
   // -- saga --
   int64_t step_timeout_ms = 5000;

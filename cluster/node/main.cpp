@@ -24,6 +24,7 @@
 #include "cluster/node/node_options.hpp"
 #include "cluster/transport/cluster_member.hpp"
 #include "cluster/transport/tls_check.hpp"
+#include "http/node_faces.hpp"
 #include "runtime/errors.hpp"
 #include "runtime/node_runtime.hpp"
 
@@ -119,15 +120,18 @@ int main(int argc, char** argv) {
   sagaforge::fulfillment::order_workload_options oopts;
   oopts.orders = demo.orders;
   oopts.timeout_s = demo.timeout_s;
-  sagaforge::fulfillment::order_workload orders{sagaforge::fulfillment::fulfillment_config{},
-                                                oopts};
-  std::vector<sagaforge::entity_logic_ptr> types{sagaforge::counter::make_counter_logic()};
+  // The faces: the catalog read model the order entity checks SKUs against, the HTTP face.
+  sagaforge::http::node_faces faces;
+  sagaforge::fulfillment::fulfillment_config fcfg;
+  fcfg.sku_known = faces.sku_check();
+  sagaforge::fulfillment::order_workload orders{fcfg, oopts};
+  std::vector<sagaforge::entity_logic_ptr> types{sagaforge::counter::make_counter_logic(),
+                                                 faces.catalog_logic()};
   for (auto& t : sagaforge::loyalty::make_loyalty_logic())
     types.push_back(t);
   // The demo's order types carry its catalog and report outcomes to the driver.
   for (auto& t : demo.enabled ? orders.entity_types()
-                              : sagaforge::fulfillment::make_fulfillment_logics(
-                                sagaforge::fulfillment::fulfillment_config{}))
+                              : sagaforge::fulfillment::make_fulfillment_logics(fcfg))
     types.push_back(t);
   auto opened = sagaforge::node_runtime::open_store(settings);
   if (!opened)
@@ -152,6 +156,10 @@ int main(int argc, char** argv) {
     member->attach(**node);
   spdlog::info("node up: data in {} ({} durability), {} shards", settings.data_dir,
                settings.durability_name, settings.shard_count);
+  if (auto err = faces.start(**node, settings, caf::get_or(cfg, "node.seed-demo", false))) {
+    (*node)->shutdown();
+    return refuse("cannot start the HTTP face", err);
+  }
   int rc = 0;
   if (demo.enabled)
     rc = run_demo(**node, demo, orders);
@@ -163,6 +171,7 @@ int main(int argc, char** argv) {
                  pipeline.failure().c_str());
     rc = exit_failed;
   }
+  faces.stop();  // no new requests; those in flight finish before the runtime stops
   (*node)->shutdown();
   if (member)
     member->leave();

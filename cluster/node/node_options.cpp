@@ -18,7 +18,9 @@ node_config::node_config() {
     .add<int64_t>("demo-commands", "commands the demo sends (0 ... 100000000)")
     .add<int64_t>("demo-redemptions", "loyalty redemptions the demo runs (0: none)")
     .add<int64_t>("demo-orders", "orders the demo runs through the fulfillment saga (0: none)")
-    .add<int64_t>("demo-timeout-s", "deadline of each demo phase, seconds (1 ... 86400)");
+    .add<int64_t>("demo-timeout-s", "deadline of each demo phase, seconds (1 ... 86400)")
+    .add<bool>("seed-demo", "seed the demo catalog, stock, customers and rewards through "
+                            "commands, once per store (docs/http-api.md)");
 }
 
 namespace {
