@@ -81,8 +81,13 @@ void runtime_collector::collect_runtime(std::vector<MetricFamily>& out) const {
   one(out, "duplicates_total", "Deliveries dropped as duplicates (acked again)", C,
       load(c.duplicates));
   one(out, "resends_total", "Envelopes sent again after no ack", C, load(c.resends));
-  one(out, "dead_letters_total", "Messages moved to the dead-letter store", C,
-      load(c.dead_letters));
+  auto& dl = family(out, "dead_letters_total", "Messages moved to the dead-letter store, by reason",
+                   C);
+  for (size_t i = 0; i < dead_letter_reasons.size(); ++i)
+    add(dl, load(c.dead_letters_by_reason[i]), {{"reason", dead_letter_reasons[i]}});
+  one(out, "mailbox_waiting_messages",
+      "Deliveries waiting inside entities (behind a pending commit or a channel gap)", G,
+      static_cast<double>(static_cast<int64_t>(c.inbound_waiting.load())));
   one(out, "entity_crashes_total", "Steps whose decide or apply threw", C, load(c.crashes));
   one(out, "invalid_envelopes_total", "Envelopes refused as malformed", C,
       load(c.invalid_envelopes));

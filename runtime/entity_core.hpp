@@ -109,6 +109,7 @@ private:
   void run_internal(const internal_input& in);
   void finish_passivation();
   void update_pinned();
+  void report_waiting();
   void update_oldest_unacked();
   void maybe_passivate_on_request();
   void maybe_drain_parked();
@@ -175,6 +176,7 @@ private:
   /// and the outbox is empty (maybe_passivate_on_request, after commits and acks).
   bool passivate_requested_ = false;
   int64_t reported_outbox_ = 0;  // this entity's share of counters().outbox_entries
+  int64_t reported_waiting_ = 0;  // this entity's share of counters().inbound_waiting
   int64_t oldest_scanned_ms_ = 0;  // last scan for active_entry::oldest_unacked_ms
   std::minstd_rand rng_;
 };

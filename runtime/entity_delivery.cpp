@@ -154,6 +154,7 @@ mutation entity_core::dead_letter_mutation(const Envelope& env, const std::strin
   dl.set_at_ms(rt_.now_ms());
   dl.set_where(where);
   rt_.counters().dead_letters++;
+  rt_.counters().dead_letters_by_reason[dead_letter_reason_index(reason)]++;
   return mutation{table::dead_letters, id_key(dl.id()), encode_dead_letter(dl), false};
 }
 
@@ -340,7 +341,19 @@ void entity_core::update_pinned() {
     rt_.counters().outbox_entries += static_cast<uint64_t>(size - reported_outbox_);
     reported_outbox_ = size;
   }
+  report_waiting();
   update_oldest_unacked();
+}
+
+void entity_core::report_waiting() {
+  // The node-wide mailbox depth gauge, kept like the outbox one: each entity adds its change.
+  auto waiting = static_cast<int64_t>(parked_.size());
+  for (auto& [sender, held] : holdback_)
+    waiting += static_cast<int64_t>(held.size());
+  if (waiting != reported_waiting_) {
+    rt_.counters().inbound_waiting += static_cast<uint64_t>(waiting - reported_waiting_);
+    reported_waiting_ = waiting;
+  }
 }
 
 void entity_core::update_oldest_unacked() {
@@ -364,6 +377,7 @@ void entity_core::update_oldest_unacked() {
 
 entity_core::~entity_core() {
   rt_.counters().outbox_entries -= static_cast<uint64_t>(reported_outbox_);
+  rt_.counters().inbound_waiting -= static_cast<uint64_t>(reported_waiting_);
   // The actor may serve another entity next (directory::recycle): this one's armed
   // messages must not reach it.
   rt_.timers().cancel(resend_timer_);

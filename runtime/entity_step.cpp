@@ -91,6 +91,7 @@ bool entity_core::handle_envelope(const envelope_ptr& ptr) {
       auto& hb = holdback_[env.sender()];
       if (static_cast<int64_t>(hb.size()) < rt_.settings().holdback_max)
         hb.emplace(env.channel_seq(), ptr);
+      report_waiting();
       return false;  // beyond the bound: dropped unacked, the sender resends
     }
     case inbound_verdict::process:
@@ -434,6 +435,7 @@ void entity_core::park(envelope_ptr env) {
     return;
   }
   parked_.push_back(std::move(env));
+  report_waiting();
 }
 
 void entity_core::drain_parked() {
@@ -448,6 +450,7 @@ void entity_core::drain_parked() {
   }
   for (; i < items.size(); ++i)
     parked_.push_back(std::move(items[i]));
+  report_waiting();
 }
 
 bool entity_core::outbox_full() const {

@@ -41,7 +41,23 @@ struct runtime_counters {
   std::atomic<uint64_t> recovery_failures{0};
   std::atomic<uint64_t> outbox_entries{0};  // current, across entities
   std::atomic<uint64_t> held_sends{0};  // sends nothing could take (receiver's node unreachable)
+  // Deliveries waiting inside entities (parked behind a pending commit, or held back for a
+  // gap in their channel): the durable mailboxes' depth, across entities.
+  std::atomic<uint64_t> inbound_waiting{0};
+  // dead_letters split by reason (dead_letter_reasons), for /metrics' reason label.
+  std::array<std::atomic<uint64_t>, 5> dead_letters_by_reason{};
 };
+
+/// The reasons a dead letter carries (DeadLetter.reason); the last one collects the rest.
+inline constexpr std::array<const char*, 5> dead_letter_reasons{"max_attempts", "max_age",
+                                                                "poison", "rejected", "other"};
+
+inline size_t dead_letter_reason_index(const std::string& reason) {
+  for (size_t i = 0; i + 1 < dead_letter_reasons.size(); ++i)
+    if (reason == dead_letter_reasons[i])
+      return i;
+  return dead_letter_reasons.size() - 1;
+}
 
 /// Sees an entity's state after a commit, when no later step of that entity is in flight,
 /// so what it sees is durable. Called on the entity's thread: it must be thread-safe, cheap,
@@ -72,6 +88,9 @@ public:
                                               std::chrono::milliseconds timeout) = 0;
   /// The refs of `type` every other node knows.
   virtual std::vector<std::string> known_refs(const std::string& type) = 0;
+  /// For actors that cannot block: the handle that answers (inspect_atom, ref) with the
+  /// serialized EntityReport of `ref`; invalid while its node is unreachable.
+  virtual caf::actor inspector_for(const std::string& ref) const = 0;
 };
 
 class runtime_context {

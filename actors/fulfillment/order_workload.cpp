@@ -2,12 +2,15 @@
 // closed- or open-loop send loop (see order_workload.hpp).
 #include "actors/fulfillment/order_workload.hpp"
 
+#include "runtime/entity_await.hpp"
+
 #include <cstdio>
 #include <mutex>
 
 #include "caf/all.hpp"
 
 #include "actors/fulfillment/workload_internal.hpp"
+#include "order.pb.h"
 #include "order_events.pb.h"
 #include "runtime/client_actor.hpp"
 
@@ -70,7 +73,28 @@ struct order_workload::impl {
   void on_outcome(const std::string& id, const std::string& status, const std::string& reason,
                   size_t& finished);
   void drive(node_runtime& node, const order_workload_options& opts);
+  void poll(node_runtime& node, size_t issued, size_t& finished, size_t& cursor);
 };
+
+void order_workload::impl::poll(node_runtime& node, size_t issued, size_t& finished,
+                                size_t& cursor) {
+  // Round-robin over the issued orders not finished, a bounded number per call so that the
+  // driver keeps issuing: every inspect may be a round trip to another node.
+  constexpr size_t per_call = 128;
+  size_t looked = 0;
+  for (size_t n = 0; n < issued && looked < per_call; ++n) {
+    cursor = (cursor + 1) % issued;
+    auto& p = plan[cursor];
+    if (p.finished)
+      continue;
+    ++looked;
+    order::OrderState st;
+    if (!read_entity_state(node, order_ref(p.create.order_id()), st, std::chrono::seconds{2}))
+      continue;
+    if (st.status() == "CONFIRMED" || st.status() == "CANCELLED")
+      on_outcome(p.create.order_id(), st.status(), st.reason(), finished);
+  }
+}
 
 void order_workload::impl::issue(caf::scoped_actor& self, node_runtime& node, size_t i,
                                  clock_type::time_point start) {
@@ -118,6 +142,8 @@ void order_workload::impl::drive(node_runtime& node, const order_workload_option
   auto t0 = clock_type::now();
   auto deadline = t0 + std::chrono::seconds{opts.timeout_s};
   auto last_print = t0;
+  auto last_poll = t0;
+  size_t cursor = 0;
   auto interval = opts.rate_per_s > 0 ? std::chrono::duration<double>(1.0 / opts.rate_per_s)
                                       : std::chrono::duration<double>(0);
   while (finished < plan.size() && clock_type::now() < deadline
@@ -142,6 +168,11 @@ void order_workload::impl::drive(node_runtime& node, const order_workload_option
       [&](const std::string& bytes) { on_ack(bytes, finished); },
       [&](caf::error&) {},  // a client error: the order stays unfinished, counted as such
       caf::after(wait) >> [] {});
+    if (opts.poll_outcomes && issued > 0
+        && clock_type::now() - last_poll > std::chrono::milliseconds{100}) {
+      poll(node, issued, finished, cursor);
+      last_poll = clock_type::now();
+    }
     if (opts.print && clock_type::now() - last_print > std::chrono::seconds{1}) {
       last_print = clock_type::now();
       std::printf("  ... %zu of %zu orders finished\n", finished, plan.size());

@@ -160,11 +160,18 @@ void poll(driver_actor self, const driver_env& env, size_t i) {
   if (self.state.sagas[i].settled)
     return;  // the observer reported it meanwhile
   auto ref = "redemption/" + self.state.sagas[i].id;
-  auto handle = env.node->context().dir().lookup(ref, true);
+  auto& ctx = env.node->context();
   self.state.polls_sent++;
+  // In a cluster the saga may run on another node: ask that node's gateway, which takes the
+  // ref along (a local entity actor is asked without it).
+  auto* remote = ctx.remote();
+  bool here = remote == nullptr || remote->is_local(ref);
+  auto handle = here ? ctx.dir().lookup(ref, true) : remote->inspector_for(ref);
   if (!handle)
     return schedule_poll(self, env, i);
-  self->request(handle, std::chrono::seconds{10}, inspect_atom::value)
+  auto request = here ? self->request(handle, std::chrono::seconds{10}, inspect_atom::value)
+                      : self->request(handle, std::chrono::seconds{10}, inspect_atom::value, ref);
+  std::move(request)
     .then(
       [=](const std::string& bytes) {
         EntityReport rep;

@@ -120,6 +120,9 @@ int main(int argc, char** argv) {
   sagaforge::fulfillment::order_workload_options oopts;
   oopts.orders = demo.orders;
   oopts.timeout_s = demo.timeout_s;
+  // In a cluster the notification entities run where their shards are: read outcomes from
+  // the orders instead of the local notification tap.
+  oopts.poll_outcomes = clustered;
   // The faces: the catalog read model the order entity checks SKUs against, the HTTP face.
   sagaforge::http::node_faces faces;
   sagaforge::fulfillment::fulfillment_config fcfg;

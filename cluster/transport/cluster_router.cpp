@@ -349,6 +349,11 @@ public:
     return make_runtime_error(runtime_errc::timeout, ref + " kept passivating while inspected");
   }
 
+  caf::actor inspector_for(const std::string& ref) const override {
+    std::string node;
+    return r_->gateway_for(ref, node);
+  }
+
   std::vector<std::string> known_refs(const std::string& type) override {
     std::vector<std::string> out;
     caf::scoped_actor self{sys_};

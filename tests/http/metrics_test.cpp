@@ -75,6 +75,8 @@ CAF_TEST(the exposition passes promtool and its counters move with the workload)
   CAF_CHECK(metric_sum(text, "sagaforge_commits_total") > 0);
   CAF_CHECK(text.find("sagaforge_http_requests_total{code=\"200\",route=\"/v1/orders\"} 5")
             != std::string::npos);
+  CAF_CHECK(text.find("sagaforge_dead_letters_total{reason=\"poison\"} 0") != std::string::npos);
+  CAF_CHECK(text.find("\nsagaforge_mailbox_waiting_messages ") != std::string::npos);
   CAF_CHECK(text.find("ORD") == std::string::npos && text.find("ord-") == std::string::npos);
 }
 

@@ -75,6 +75,9 @@ CAF_TEST(a poison message is dead-lettered after max-restarts and replay applies
   CAF_CHECK_EQUAL(dl.attempts(), static_cast<uint32_t>(max_restarts));
   CAF_CHECK_NOT_EQUAL(dl.last_error().find("flaky is broken"), std::string::npos);
   CAF_CHECK_EQUAL(dl.envelope().receiver(), "flaky/f");
+  auto& counters = node.runtime().context().counters();
+  CAF_CHECK_EQUAL(counters.dead_letters_by_reason[dead_letter_reason_index("poison")].load(), 2u);
+  CAF_CHECK_EQUAL(counters.dead_letters_by_reason[dead_letter_reason_index("max_age")].load(), 0u);
   // The entity moved on: the next message is processed normally once the bug is gone.
   flaky_broken = false;
   node.send("flaky/f", add(4));
