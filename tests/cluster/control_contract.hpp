@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -32,6 +33,75 @@ inline bool eventually(const std::function<bool()>& pred,
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
 }
+
+/// A kv that forwards everything but holds each client's first read of one key until
+/// `expected` clients have made theirs (or 3 s passed): they all see the same answer, so
+/// what they do next races for real.
+class rendezvous_kv : public cluster::kv {
+public:
+  struct gate {
+    std::string key;
+    int expected = 2;
+    std::mutex mtx;
+    std::condition_variable cv;
+    int arrived = 0;
+  };
+
+  rendezvous_kv(cluster::kv_ptr inner, std::shared_ptr<gate> g)
+    : inner_(std::move(inner)), gate_(std::move(g)) {
+  }
+
+  std::string name() const override {
+    return inner_->name();
+  }
+  caf::expected<cluster::kv_range> get(const std::string& key) override {
+    auto r = inner_->get(key);
+    if (key == gate_->key && !passed_) {
+      passed_ = true;
+      std::unique_lock<std::mutex> lock{gate_->mtx};
+      ++gate_->arrived;
+      gate_->cv.notify_all();
+      gate_->cv.wait_for(lock, std::chrono::seconds(3),
+                         [this] { return gate_->arrived >= gate_->expected; });
+    }
+    return r;
+  }
+  caf::expected<cluster::kv_range> range(const std::string& prefix) override {
+    return inner_->range(prefix);
+  }
+  caf::expected<int64_t> put(const std::string& k, const std::string& v, int64_t l) override {
+    return inner_->put(k, v, l);
+  }
+  caf::expected<cluster::kv_txn_result> txn(const std::vector<cluster::kv_compare>& c,
+                                            const std::vector<cluster::kv_op>& s,
+                                            const std::vector<cluster::kv_op>& f) override {
+    return inner_->txn(c, s, f);
+  }
+  caf::expected<cluster::kv_lease> grant(int64_t ttl_ms) override {
+    return inner_->grant(ttl_ms);
+  }
+  caf::expected<int64_t> keepalive(int64_t lease) override {
+    return inner_->keepalive(lease);
+  }
+  caf::error revoke(int64_t lease) override {
+    return inner_->revoke(lease);
+  }
+  std::unique_ptr<cluster::kv_watch> watch(const std::string& prefix, int64_t from,
+                                           cluster::kv_watch_handler h) override {
+    return inner_->watch(prefix, from, std::move(h));
+  }
+  caf::error compact(int64_t revision) override {
+    return inner_->compact(revision);
+  }
+  void hold_watches(bool held) override {
+    inner_->hold_watches(held);
+  }
+
+private:
+  cluster::kv_ptr inner_;
+  std::shared_ptr<gate> gate_;
+  bool passed_ = false;  // only the joining thread reads
+};
 
 /// One simulated node: its own kv client (its own watch) and control plane, plus every map
 /// its listener was handed.
@@ -61,9 +131,11 @@ struct contract_fixture {
     nodes.clear();
   }
 
-  contract_node& make_node(int64_t predecessor_wait_ms = -1) {
+  /// `wrap`: a decorator put between the node and its kv client.
+  contract_node& make_node(int64_t predecessor_wait_ms = -1,
+                           std::function<cluster::kv_ptr(cluster::kv_ptr)> wrap = {}) {
     contract_node n;
-    n.kv = backend.connect();
+    n.kv = wrap ? wrap(backend.connect()) : backend.connect();
     cluster::kv_control_plane_options o;
     o.cluster_name = "contract";
     o.lease_ttl_ms = contract_ttl_ms;
