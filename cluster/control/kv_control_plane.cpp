@@ -182,8 +182,10 @@ caf::error kv_control_plane::impl::join(const join_request& req) {
   }
   if (auto err = register_first())
     return named(err);
-  if (auto err = start_watch())
+  if (auto err = start_watch()) {
+    store->revoke(lease.exchange(0));  // best effort: not joined, so not registered either
     return named(err);
+  }
   start_keeper();
   joined = true;
   return {};
