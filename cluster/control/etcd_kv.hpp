@@ -1,11 +1,10 @@
 // etcd_kv: the kv interface (kv.hpp) over etcd v3's JSON gateway (/v3/kv/*, /v3/lease/*,
-// /v3/watch), through cpp-httplib's client. Facts it relies on (base64 keys, int64 as
-// strings, zero values left out, keepalive as one request, watch as a streaming POST) are in
-// shared/cluster-design.md §1. Every call has a connect and a read timeout and its errors
-// name the endpoint. Unary calls borrow a client from a small pool (an httplib client runs
-// one request at a time); each watch runs on its own thread with its own client, reconnects
-// after an outage or restart from the last revision it delivered, and resyncs (range, then
-// on_resync) when that revision was compacted away.
+// /v3/watch; etcd 3.4), through cpp-httplib's client. Every call has a connect and a read
+// timeout and its errors name the endpoint. Unary calls borrow a client from a small pool
+// (etcd_gateway: an httplib client runs one request at a time, so keepalives do not wait
+// behind transactions); each watch runs on its own thread with its own client
+// (etcd_watch), reconnects after an outage or restart from the last revision it delivered,
+// and resyncs (range, then on_resync) when that revision was compacted away.
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,5 @@
 // kv_layout: where the control plane keeps the cluster in a kv store, and how each value
-// reads (docs/cluster.md, "Control plane"; shared/cluster-design.md §2). Everything lives
+// reads (docs/cluster.md, "Control plane"). Everything lives
 // under /sagaforge/<cluster>/:
 //   meta             {shard_count, created_ms}                  written once, at bootstrap
 //   roster/<node>    {status, store_id}                         no lease
