@@ -15,6 +15,7 @@
 #include <optional>
 
 #include "cluster/control/etcd_kv.hpp"
+#include "cluster/control/make_control_plane.hpp"
 #include "tests/cluster/control_contract.hpp"
 #include "tests/process/child_process.hpp"
 
@@ -82,10 +83,11 @@ public:
     proc_.reset();
   }
 
-private:
   std::string url() const {
     return "http://127.0.0.1:" + std::to_string(client_port_);
   }
+
+private:
 
   void start() {
     auto peer = "http://127.0.0.1:" + std::to_string(peer_port_);
@@ -112,3 +114,65 @@ using backend_fixture = sagaforge::testing::contract_fixture<etcd_backend>;
 } // namespace
 
 #include "tests/cluster/control_contract.inc"
+
+// -- the node's way in: make_control_plane from the sagaforge.cluster.* settings --
+
+namespace {
+
+struct settings_fixture {
+  etcd_backend backend;
+
+  sagaforge::runtime_settings settings(const std::string& endpoint) {
+    sagaforge::runtime_settings s;
+    s.cluster_mode = "etcd";
+    s.cluster_node_id = "n1";
+    s.cluster_name = "from-settings";
+    s.cluster_roster = "n1";
+    s.cluster_etcd_endpoints = endpoint;
+    s.cluster_lease_ttl_ms = sagaforge::testing::contract_ttl_ms;
+    s.shard_count = 16;
+    return s;
+  }
+
+  static sagaforge::cluster::join_request request(const sagaforge::runtime_settings& s) {
+    sagaforge::cluster::join_request r;
+    r.self.node = s.cluster_node_id;
+    r.store_id = "store-1";
+    r.shard_count = static_cast<uint32_t>(s.shard_count);
+    r.bootstrap_roster = {"n1"};
+    return r;
+  }
+};
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(control_settings, settings_fixture)
+
+using sagaforge::testing::contains;
+using sagaforge::testing::text;
+
+CAF_TEST(the etcd mode builds a control plane from the settings) {
+  auto s = settings(backend.url());
+  auto cp = sagaforge::cluster::make_control_plane(s);
+  CAF_REQUIRE(cp);
+  CAF_REQUIRE_EQUAL(text((*cp)->join(request(s))), "ok");
+  auto m = (*cp)->current();
+  CAF_CHECK_EQUAL(m.shard_count, 16u);
+  CAF_CHECK_EQUAL(m.state_of("n1"), "joining");
+  CAF_CHECK((*cp)->registered());
+  CAF_CHECK_EQUAL(text((*cp)->leave()), "ok");
+}
+
+CAF_TEST(etcd errors name the endpoint) {
+  auto bad = sagaforge::cluster::make_control_plane(settings("ftp://127.0.0.1:1"));
+  CAF_REQUIRE(!bad);
+  CAF_CHECK(contains(text(bad.error()), "ftp://127.0.0.1:1"));
+  auto s = settings("http://127.0.0.1:" + std::to_string(free_port()));  // nobody listens
+  auto cp = sagaforge::cluster::make_control_plane(s);
+  CAF_REQUIRE(cp);
+  auto err = (*cp)->join(request(s));
+  CAF_CHECK(contains(text(err), "runtime.timeout"));
+  CAF_CHECK(contains(text(err), "etcd at " + s.cluster_etcd_endpoints));
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
