@@ -104,7 +104,8 @@ private:
     created_ = false;
     {
       std::lock_guard<std::mutex> guard{mtx_};
-      if (stop_)
+      // Checked under the lock interrupt() takes: a hold that comes later stops this client.
+      if (stop_ || held_->load())
         return "stopped";
       client_ = conn_->make_client(conn_->opts.watch_idle_timeout_ms);
     }
@@ -171,6 +172,8 @@ private:
     std::vector<kv_event> out;
     for (auto& e : evs)
       out.push_back(kv_event{e.value("type", "") == "DELETE", to_entry(e.value("kv", json{}))});
+    if (held_->load())
+      return false;  // not delivered, so not lost: the next stream starts from next_
     auto covered = out.back().kv.mod_revision;
     next_ = covered + 1;
     if (h_.on_events)
