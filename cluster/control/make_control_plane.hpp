@@ -1,6 +1,8 @@
 // Which control plane a node uses: cluster.mode "single" -> static (one node, every shard),
-// "etcd" -> the etcd one (kv_control_plane over etcd's JSON gateway).
+// "etcd" -> the etcd one (kv_control_plane over etcd's JSON gateway, etcd_kv).
 #pragma once
+
+#include <string>
 
 #include "caf/expected.hpp"
 
@@ -9,6 +11,14 @@
 
 namespace sagaforge::cluster {
 
-caf::expected<control_plane_ptr> make_control_plane(const runtime_settings& cfg);
+/// Client certificate, key and CA for an https etcd endpoint (PEM paths; empty for http).
+struct etcd_tls_files {
+  std::string certificate;
+  std::string key;
+  std::string ca;
+};
+
+caf::expected<control_plane_ptr> make_control_plane(const runtime_settings& cfg,
+                                                    const etcd_tls_files& tls = {});
 
 } // namespace sagaforge::cluster
