@@ -142,7 +142,10 @@ int main(int argc, char** argv) {
   opts.given_store = opened->st;
   std::unique_ptr<sagaforge::cluster::cluster_member> member;
   if (clustered) {
-    auto control = sagaforge::cluster::make_control_plane(settings);
+    // An https etcd endpoint is reached with the node's own certificate (client auth
+    // against the cluster CA, as the data plane).
+    auto control = sagaforge::cluster::make_control_plane(
+      settings, {cfg.openssl_certificate, cfg.openssl_key, cfg.openssl_cafile});
     if (!control)
       return refuse("cannot join the cluster", control.error());
     auto joined = sagaforge::cluster::cluster_member::join(sys, settings, opened->store_id,

@@ -5,6 +5,7 @@
 // data-plane tests need, not a model of etcd (the kv control plane's contract suite is that).
 #pragma once
 
+#include <algorithm>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -36,7 +37,7 @@ public:
   /// Applies `change` to the map under the lock, raises the revision, tells everyone.
   void change(const std::function<void(cluster::cluster_map&)>& f) {
     cluster::cluster_map copy;
-    std::vector<cluster::control_plane::listener> ls;
+    std::vector<std::pair<std::string, cluster::control_plane::listener>> ls;
     {
       std::lock_guard<std::mutex> guard{mtx_};
       f(map_);
@@ -45,7 +46,7 @@ public:
       ls = listeners_;
     }
     for (auto& l : ls)
-      l(copy);
+      l.second(copy);
   }
 
   /// Gives shard `s` to `node` at the next epoch (what a finished handoff would write).
@@ -62,9 +63,18 @@ public:
     change([&](cluster::cluster_map& m) { m.members.erase(node); });
   }
 
-  void add_listener(cluster::control_plane::listener f) {
+  /// Listeners are kept per node and dropped when it leaves: they hold its router, which
+  /// holds actor handles that must not outlive the node's actor system.
+  void add_listener(const std::string& node, cluster::control_plane::listener f) {
     std::lock_guard<std::mutex> guard{mtx_};
-    listeners_.push_back(std::move(f));
+    listeners_.emplace_back(node, std::move(f));
+  }
+
+  void drop_listeners(const std::string& node) {
+    std::lock_guard<std::mutex> guard{mtx_};
+    listeners_.erase(std::remove_if(listeners_.begin(), listeners_.end(),
+                                    [&](auto& l) { return l.first == node; }),
+                     listeners_.end());
   }
 
   std::shared_ptr<cluster::control_plane> view(const std::string& node);
@@ -72,7 +82,7 @@ public:
 private:
   mutable std::mutex mtx_;
   cluster::cluster_map map_;
-  std::vector<cluster::control_plane::listener> listeners_;
+  std::vector<std::pair<std::string, cluster::control_plane::listener>> listeners_;
   int64_t next_incarnation_ = 1;
   friend class shared_map_control_plane;
 };
@@ -102,7 +112,7 @@ public:
   }
 
   void subscribe(listener f) override {
-    cluster_->add_listener(std::move(f));
+    cluster_->add_listener(node_, std::move(f));
   }
 
   caf::expected<int64_t> cas_shard(uint32_t shard, int64_t expected,
@@ -131,6 +141,7 @@ public:
   }
 
   caf::error leave() override {
+    cluster_->drop_listeners(node_);
     cluster_->drop_member(node_);
     return {};
   }

@@ -117,9 +117,12 @@ struct test_member {
     auto deadline = clock_type::now() + 20s;
     while (sys->registry().running() > 0 && clock_type::now() < deadline)
       std::this_thread::sleep_for(10ms);
+    CAF_MESSAGE(id << ": " << sys->registry().running() << " actors running after shutdown");
     node.reset();
     member.reset();
+    CAF_MESSAGE(id << ": destroying the actor system");
     sys.reset();
+    CAF_MESSAGE(id << ": stopped");
     cfg.reset();
   }
 
@@ -167,6 +170,9 @@ struct fixture {
     };
     while (!(up(n1) && up(n2)) && clock_type::now() < deadline)
       std::this_thread::sleep_for(20ms);
+    for (auto* m : {&n1, &n2})
+      for (auto& p : m->member->router().peers())
+        CAF_MESSAGE(m->id << " sees " << p.node << ": " << p.state);
     CAF_REQUIRE(up(n1) && up(n2));
   }
 
@@ -211,7 +217,7 @@ counter::Add add(int64_t n) {
 
 CAF_TEST_FIXTURE_SCOPE(dataplane_tests, fixture)
 
-CAF_TEST(a command for another node's shard is applied there once and answered here) {
+CAF_TEST(a command for a shard of another node is applied there once and answered here) {
   auto ref = owned_by(n2);
   auto ack = n1.node->ask(ref, add(5), 10s);
   CAF_REQUIRE(ack);
@@ -271,7 +277,7 @@ CAF_TEST(sends to a node that is gone are held and flow when it returns) {
   CAF_CHECK_EQUAL(n1.node->context().counters().dead_letters.load(), 0u);
 }
 
-CAF_TEST(after the map moves a shard, sends go to its new owner and the old one activates nothing) {
+CAF_TEST(after the map moves a shard sends go to its new owner and the old one activates nothing) {
   auto ref = owned_by(n2, 0);
   CAF_REQUIRE(n1.node->ask(ref, add(1), 10s));
   // No data is copied here (that is shard handoff's job): what is checked is the routing and
