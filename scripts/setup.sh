@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 packages=(cmake g++ make pkg-config libcaf-dev libprotobuf-dev protobuf-compiler liblmdb-dev
           libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev libssl-dev
           libgoogle-perftools-dev zlib1g-dev libcpp-httplib-dev prometheus-cpp-dev
-          prometheus curl)  # prometheus: promtool, curl: tests of the HTTP face
+          prometheus curl  # prometheus: promtool, curl: tests of the HTTP face
+          libedit-dev tmux chromium)  # the console's prompt; tmux, chromium: its tests
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
