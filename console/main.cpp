@@ -58,7 +58,8 @@ int main(int argc, char** argv) {
   bool json_mode = false, no_color = false, yes = false;
   app.add_option("--url", url, "the node, http://HOST:PORT (env SAGAFORGE_URL)");
   app.add_option("--token", token, "bearer token of the read or admin role (env SAGAFORGE_TOKEN)");
-  app.add_option("-c,--command", commands, "run this command and exit (repeatable)");
+  app.add_option("-c,--command", commands, "run this command and exit (repeatable)")
+    ->allow_extra_args(false);  // one command per -c; later words are not more commands
   app.add_flag("--json", json_mode, "print one JSON document per command");
   app.add_flag("--no-color", no_color, "no colour (also when NO_COLOR is set)");
   app.add_flag("--yes", yes, "answer yes to confirmations (scripts)");

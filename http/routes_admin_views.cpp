@@ -66,6 +66,21 @@ json saga_detail(const json& state) {
   return d;
 }
 
+/// "RUNNING, no step for 1.2 s, at ship to flaky:3 (attempt 2: carrier unavailable)".
+std::string stalled_reason(const std::string& status, int64_t idle_ms, const json& d,
+                           const std::string& fallback_step) {
+  char idle[32];
+  std::snprintf(idle, sizeof idle, "%.1f s", static_cast<double>(idle_ms) / 1000);
+  auto text = status + ", no step for " + idle;
+  auto step = d.value("step", fallback_step);
+  if (!step.empty())
+    text += ", at " + step;
+  if (d.value("attempts", 0) > 0)
+    text += " (attempt " + std::to_string(d.value("attempts", 0))
+            + (d.value("last_error", "").empty() ? "" : ": " + d.value("last_error", "")) + ")";
+  return text;
+}
+
 void stuck_entities(face_context& fc, int64_t now, int64_t older_ms, json& items) {
   for (auto& row : fc.node.context().dir().list("", "", scan_max, false)) {
     bool unacked = row.oldest_unacked_ms > 0 && now - row.oldest_unacked_ms >= older_ms;
@@ -116,14 +131,12 @@ void stuck_sagas(face_context& fc, int64_t now, int64_t older_ms, json& items) {
         json state = rep ? entity_report_json(*rep, now)["state"] : json::object();
         auto d = saga_detail(state);
         d["last_step_ms"] = last;
-        auto what = d.value("step", s.step);
-        items.push_back(
-          {{"kind", failed ? "compensation_failed" : "saga_stalled"}, {"ref", ref},
-           {"age_ms", now - last},
-           {"reason", failed ? "compensation failed: " + d.value("reason", "")
-                             : s.status + ", no step for " + std::to_string((now - last) / 1000)
-                                 + " s" + (what.empty() ? "" : " (at " + what + ")")},
-           {"detail", d}});
+        items.push_back({{"kind", failed ? "compensation_failed" : "saga_stalled"},
+                         {"ref", ref},
+                         {"age_ms", now - last},
+                         {"reason", failed ? "compensation failed: " + d.value("reason", "")
+                                           : stalled_reason(s.status, now - last, d, s.step)},
+                         {"detail", d}});
       }
     }
     walked += rows.size();

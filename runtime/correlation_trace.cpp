@@ -2,6 +2,7 @@
 #include "runtime/correlation_trace.hpp"
 
 #include <algorithm>
+#include <map>
 #include <set>
 #include <tuple>
 
@@ -42,6 +43,64 @@ caf::error scan_records(store& st, uint64_t max_records, trace_result& out, cons
   });
   out.scanned = std::max(out.scanned, std::min(seen, max_records));
   return err ? err : failure;
+}
+
+/// Orders the steps by time, but never a step before the one that sent what it consumed,
+/// nor before an earlier step of the same entity: clocks tie within a millisecond, and a
+/// person reads a trace as cause then effect. Kahn's algorithm, ties by (at_ms, shard, seq).
+void causal_order(std::vector<trace_step>& steps) {
+  using key = std::tuple<int64_t, uint32_t, uint64_t>;
+  auto key_of = [&](size_t i) {
+    return key{steps[i].record.at_ms(), steps[i].shard, steps[i].log_seq};
+  };
+  std::map<std::tuple<std::string, std::string, uint64_t>, size_t> sent_by;  // channel -> step
+  std::map<std::string, std::vector<size_t>> by_ref;
+  for (size_t i = 0; i < steps.size(); ++i) {
+    for (auto& env : steps[i].record.outbox())
+      sent_by.emplace(std::make_tuple(env.receiver(), env.sender(), env.channel_seq()), i);
+    by_ref[steps[i].ref].push_back(i);
+  }
+  std::vector<std::vector<size_t>> next(steps.size());
+  std::vector<size_t> indegree(steps.size(), 0);
+  auto edge = [&](size_t from, size_t to) {
+    next[from].push_back(to);
+    ++indegree[to];
+  };
+  for (size_t i = 0; i < steps.size(); ++i) {
+    auto& rec = steps[i].record;
+    auto it = sent_by.find(std::make_tuple(steps[i].ref, rec.inbound_sender(), rec.inbound_seq()));
+    if (it != sent_by.end() && it->second != i)
+      edge(it->second, i);
+  }
+  for (auto& [ref, idx] : by_ref) {  // one entity's steps in log order
+    std::sort(idx.begin(), idx.end(), [&](size_t a, size_t b) { return steps[a].log_seq < steps[b].log_seq; });
+    for (size_t k = 1; k < idx.size(); ++k)
+      edge(idx[k - 1], idx[k]);
+  }
+  std::set<std::pair<key, size_t>> ready;
+  for (size_t i = 0; i < steps.size(); ++i)
+    if (indegree[i] == 0)
+      ready.emplace(key_of(i), i);
+  std::vector<trace_step> sorted;
+  std::vector<bool> taken(steps.size(), false);
+  while (!ready.empty()) {
+    auto i = ready.begin()->second;
+    ready.erase(ready.begin());
+    taken[i] = true;
+    sorted.push_back(std::move(steps[i]));
+    for (auto j : next[i])
+      if (--indegree[j] == 0)
+        ready.emplace(key_of(j), j);
+  }
+  // A cycle cannot come from a log, but a damaged one must not lose steps: append by time.
+  std::vector<size_t> rest;
+  for (size_t i = 0; i < steps.size(); ++i)
+    if (!taken[i])
+      rest.push_back(i);
+  std::sort(rest.begin(), rest.end(), [&](size_t a, size_t b) { return key_of(a) < key_of(b); });
+  for (auto i : rest)
+    sorted.push_back(std::move(steps[i]));
+  steps = std::move(sorted);
 }
 
 }  // namespace
@@ -89,10 +148,7 @@ caf::expected<trace_result> trace_correlation(store& st, const std::string& corr
   });
   if (err)
     return err;
-  std::sort(out.steps.begin(), out.steps.end(), [](const trace_step& a, const trace_step& b) {
-    return std::make_tuple(a.record.at_ms(), a.shard, a.log_seq)
-           < std::make_tuple(b.record.at_ms(), b.shard, b.log_seq);
-  });
+  causal_order(out.steps);
   return out;
 }
 

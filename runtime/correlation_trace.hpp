@@ -26,7 +26,7 @@ struct trace_step {
 };
 
 struct trace_result {
-  std::vector<trace_step> steps;  // by (at_ms, shard, log_seq): commit order per entity
+  std::vector<trace_step> steps;  // by time, each after the step whose send it consumed
   uint64_t scanned = 0;           // log records read
   bool truncated = false;         // stopped at max_records
 };

@@ -28,7 +28,19 @@ namespace sagaforge::testing {
 struct console_result {
   int exit = -1;  // -1: killed at the deadline or by a signal
   std::string out, err;
-  nlohmann::json doc() const { return nlohmann::json::parse(out, nullptr, false); }
+  /// stdout as one JSON document, parsed once and kept: CAF_CHECK_EQUAL binds references,
+  /// so `r.doc()["x"]` must point into something that outlives the statement.
+  nlohmann::json& doc() const {
+    if (!parsed_) {
+      doc_ = nlohmann::json::parse(out, nullptr, false);
+      parsed_ = true;
+    }
+    return doc_;
+  }
+
+private:
+  mutable nlohmann::json doc_;
+  mutable bool parsed_ = false;
 };
 
 /// Runs `argv` (argv[0] a path) with only `env` plus PATH; stdin from `input`.

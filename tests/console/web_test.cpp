@@ -40,7 +40,7 @@ CAF_TEST(a pasted saga link renders its timeline and ledger rows) {
   body["order_id"] = "ORD-WEB-42";
   auto r = post_json(*cli, "/v1/orders?wait=20s", body);
   CAF_REQUIRE(r);
-  CAF_REQUIRE_EQUAL(body_of(r)["status"], "CONFIRMED");
+  CAF_REQUIRE_EQUAL(val(body_of(r)["status"]), "CONFIRMED");
   auto link = url() + "/ui/#/saga/fulfillment/ORD-WEB-42&token=" + read_token;
   auto dom = browse(link, {"--dump-dom"});
   CAF_REQUIRE_EQUAL(dom.exit, 0);
