@@ -136,6 +136,27 @@ CAF_TEST(trace follows one order across its entities in time order) {
   for (auto r : {"order/", "fulfillment/", "payment/", "shipment/"})
     CAF_CHECK(refs.count(r + id) == 1);
   CAF_CHECK(refs.count("inventory/SF-0004") == 1);
+  // Steps that only consumed (sent nothing of the order) are found by their inbound channel.
+  CAF_CHECK(refs.count("notification/CUST-0004") == 1);
+  CAF_CHECK(refs.count("points/CUST-0004") == 1);
+  // Cause before effect: a step that consumed an envelope comes after the step that sent it.
+  auto& items = tr["items"];
+  CAF_CHECK(items[0]["ref"] == "order/" + id && items[0]["events"][0].contains("created"));
+  size_t linked = 0;
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (!items[i]["inbound"].is_string())
+      continue;
+    auto in = items[i]["inbound"].get<std::string>();  // "sender#seq"
+    auto hash = in.rfind('#');
+    auto sent_id = in.substr(0, hash) + "->" + items[i]["ref"].get<std::string>() + in.substr(hash);
+    for (size_t j = 0; j < items.size(); ++j)
+      for (auto& snd : items[j]["sends"])
+        if (snd["id"] == sent_id) {
+          CAF_CHECK_LESS(j, i);
+          ++linked;
+        }
+  }
+  CAF_CHECK_GREATER_OR_EQUAL(linked, items.size() - 1);  // all but the client's first
   CAF_CHECK_EQUAL(tr["truncated"], false);
   auto none = json_cmd("trace NO-SUCH-ORDER").doc();
   CAF_CHECK(none["items"].empty());
