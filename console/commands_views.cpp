@@ -67,10 +67,13 @@ outcome trace(session& s, const parsed_args& a) {
       events += (events.empty() ? "" : ", ")
                 + (e.is_object() && !e.empty() ? e.begin().key() : cell(e));
     s.refs.insert(cell(i["ref"]));
-    t.row({at_text(i.value("at_ms", int64_t{0})), cell(i["ref"]), cell(i["log_seq"]),
+    t.row({time_text(i.value("at_ms", int64_t{0})), cell(i["ref"]), cell(i["log_seq"]),
            cell(i["inbound"]), events, sends});
   }
-  auto text = t.size() == 0 ? "no step carries correlation id " + corr + "\n" : t.str(s.style);
+  auto items = r.body.value("items", json::array());
+  auto text = t.size() == 0 ? "no step carries correlation id " + corr + "\n"
+                            : "correlation " + corr + ", " + std::to_string(items.size()) + " steps from "
+                                + at_text(items.front().value("at_ms", int64_t{0})) + "\n" + t.str(s.style);
   if (r.body.value("truncated", false))
     text += "(stopped after " + cell(r.body["records_scanned"]) + " log records)\n";
   return answer(r.body, text);

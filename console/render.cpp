@@ -105,6 +105,11 @@ std::string at_text(int64_t ms) {
   return std::string{buf} + frac;
 }
 
+std::string time_text(int64_t ms) {
+  auto full = at_text(ms);
+  return full.size() > 11 ? full.substr(11) : full;
+}
+
 std::string age_text(int64_t ms) {
   if (ms < 0)
     return "-";

@@ -33,6 +33,8 @@ private:
 
 /// "2026-12-02 07:30:12.345" (UTC) for ms since the epoch; "-" for 0.
 std::string at_text(int64_t ms);
+/// "07:30:12.345" (UTC): the time of day, where the day is plain (one transaction).
+std::string time_text(int64_t ms);
 /// "850ms", "12.3s", "4m05s", "2h10m", "3d4h"; "-" for a negative value.
 std::string age_text(int64_t ms);
 /// A JSON value as one line of text (strings without quotes).
