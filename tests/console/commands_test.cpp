@@ -219,6 +219,45 @@ CAF_TEST(stuck names a saga waiting to retry its shipment with the step and erro
   CAF_CHECK(!has_item(json_cmd("stuck --older-than 100ms").doc(), "ref", "fulfillment/" + id));
 }
 
+CAF_TEST(outbox and top by outbox show a flood of unacked sends with their limits) {
+  auto flood = json_cmd(
+    R"(send counter/fl sagaforge.counter.Flood '{"to":"counter/sink","count":50000,"chunk":500}')");
+  CAF_REQUIRE_EQUAL(flood.exit, 0);
+  json add;
+  auto ob = json_until("outbox counter/fl", [&](const json& d) {
+    for (auto& i : d.value("items", json::array()))
+      if (i["receiver"] == "counter/sink")
+        add = i;
+    return add.is_object();
+  });
+  CAF_REQUIRE(add.is_object());
+  CAF_CHECK_EQUAL(ob["ref"], "counter/fl");
+  CAF_CHECK_EQUAL(add["type"], "sagaforge.counter.Add");
+  auto attempts = add["attempts"].get<int64_t>();
+  CAF_CHECK_EQUAL(add["attempts_left"].get<int64_t>(), 25 - attempts);  // retry.max-attempts
+  auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch()).count();
+  auto dead_at = add["dead_letter_at_ms"].get<int64_t>();  // created + retry.max-age-ms (1 h)
+  CAF_CHECK(dead_at > now + 3500000 && dead_at <= now + 3600000);
+  auto top = json_until("top --by outbox -n 3", [](const json& d) {
+    return d.contains("items") && !d["items"].empty() && d["items"][0]["outbox_size"] > 0;
+  });
+  CAF_CHECK_EQUAL(top["items"][0]["ref"], "counter/fl");
+}
+
+CAF_TEST(stuck names an entity of an unregistered type as broken) {
+  json_cmd(R"(send counter/f1 sagaforge.counter.Forward '{"to":"nosuch/x","amount":1}')");
+  json found;
+  json_until("stuck --older-than 0ms", [&](const json& d) {
+    for (auto& i : d.value("items", json::array()))
+      if (i["ref"] == "nosuch/x" && i["kind"] == "broken")
+        found = i;
+    return found.is_object();
+  });
+  CAF_REQUIRE(found.is_object());
+  CAF_CHECK(found["reason"].get<std::string>().find("no entity type 'nosuch'") != std::string::npos);
+}
+
 CAF_TEST(metrics filters samples by a regex) {
   auto m = json_cmd("metrics ^sagaforge_steps_total").doc();
   CAF_REQUIRE(!m["samples"].empty());
