@@ -1,6 +1,7 @@
 // The libedit prompt (see repl.hpp).
 #include "console/repl.hpp"
 
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -14,6 +15,11 @@ namespace sagaforge::console {
 namespace {
 
 session* current = nullptr;  // libedit's completion hook has no user data pointer
+volatile std::sig_atomic_t prompt_interrupted = 0;
+
+extern "C" void on_prompt_interrupt(int) {
+  prompt_interrupted = 1;
+}
 std::vector<std::string> candidates;
 size_t next_candidate = 0;
 
@@ -55,8 +61,10 @@ char** attempt(const char* text, int start, int) {
 
 bool ask(const std::string& question) {
   char* line = ::readline(question.c_str());
-  if (!line)
+  if (!line) {  // Ctrl-D or Ctrl-C: no
+    prompt_interrupted = 0;
     return false;
+  }
   std::string a{line};
   std::free(line);
   return a == "y" || a == "Y" || a == "yes";
@@ -106,6 +114,13 @@ int run_repl(session& s, const std::string& history_file) {
     for (auto& i : t.body.value("items", json::array()))
       s.types.insert(i.value("type", ""));
   current = &s;
+  // Ctrl-C at the prompt drops the line instead of ending the session (libedit's readline
+  // returns null for it as for Ctrl-D; the flag tells them apart). `watch` installs its own
+  // handler to stop, and restores this one.
+  struct sigaction sa {};
+  sa.sa_handler = on_prompt_interrupt;
+  sigemptyset(&sa.sa_mask);
+  ::sigaction(SIGINT, &sa, nullptr);
   s.interactive = true;
   s.confirm = ask;
   rl_readline_name = const_cast<char*>("sagaforge");
@@ -116,7 +131,15 @@ int run_repl(session& s, const std::string& history_file) {
   std::cout << "connected to " << s.node->url() << " (" << hello.body.value("data_dir", "")
             << ", " << hello.body["entities"].value("known", 0) << " entities); 'help' lists commands, Ctrl-D quits\n";
   int last = exit_ok;
-  while (char* raw = ::readline("sagaforge> ")) {
+  for (;;) {
+    char* raw = ::readline("sagaforge> ");
+    if (!raw && prompt_interrupted) {
+      prompt_interrupted = 0;
+      std::cout << "\n";
+      continue;
+    }
+    if (!raw)
+      break;  // Ctrl-D
     std::string line{raw};
     std::free(raw);
     std::vector<std::string> words;

@@ -3,7 +3,8 @@
 // purpose; keys go in with send-keys and the screen is read with capture-pane, polled until
 // the expected text shows (10 s bound, no fixed sleeps): tab completion of commands,
 // subcommands, types and dead-letter ids, history recall with Up, the y/N confirmation of a
-// replay (answered no, then yes), Ctrl-D leaving the lines in the history file, NO_COLOR.
+// replay (answered no, then yes), Ctrl-C dropping a line and stopping a watch, Ctrl-D
+// leaving the lines in the history file, NO_COLOR.
 #define CAF_SUITE console.tmux
 #include "caf/test/unit_test.hpp"
 
@@ -128,6 +129,14 @@ CAF_TEST(completion history confirmation and ctrl d in a real terminal) {
   keys("y Enter");
   CAF_CHECK(shows("replayed #1")(await(shows("replayed #1"))));
   CAF_CHECK_EQUAL(val(json_cmd("dl show 1").doc()["replayed"]), true);
+  // Ctrl-C drops a half-typed line and stops a watch; the session goes on.
+  keys("'stat' C-c");
+  keys("'watch --interval 300ms dl ls' Enter");
+  await([](const std::string& x) { return count(x, "every 300ms") >= 2; });
+  keys("C-c");
+  keys("'dl show 1' Enter");
+  CAF_CHECK(shows("correlation: console")(await(shows("correlation: console"))));
+  CAF_CHECK(session_alive());
   // NO_COLOR: no escape sequences on the screen.
   CAF_CHECK(screen(true).find("\x1b[1m") == std::string::npos);
   // Ctrl-D leaves the prompt; the history file holds what was typed.
