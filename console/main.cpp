@@ -64,6 +64,8 @@ int main(int argc, char** argv) {
   app.add_flag("--no-color", no_color, "no colour (also when NO_COLOR is set)");
   app.add_flag("--yes", yes, "answer yes to confirmations (scripts)");
   app.add_option("--history-file", history, "the prompt's history (env SAGAFORGE_HISTORY)");
+  app.footer("Commands: sagaforge-console help (or 'help' at the prompt); docs/console.md.\n"
+             "Exit codes: 0 done, 1 refused by the node, 2 usage, 3 node unreachable, 4 token refused.");
   app.prefix_command();  // everything after the first non-option word is the command
   try {
     app.parse(argc, argv);
