@@ -136,6 +136,9 @@ http_face::start(node_runtime& node, const runtime_settings& s, catalog::catalog
   add_catalog_routes(p->routes, p->fc);
   add_admin_read_routes(p->routes, p->fc);
   add_admin_ops_routes(p->routes, p->fc);
+  add_admin_view_routes(p->routes, p->fc);
+  add_admin_bulk_routes(p->routes, p->fc);
+  add_ui_routes(p->routes, p->fc);
   p->routes.install(*p->server, access_guard{&p->auth, &p->limiter, &p->audit, &p->metrics});
   p->port = s.http_port == 0
               ? p->server->bind_to_any_port(s.http_address)

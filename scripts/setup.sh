@@ -8,9 +8,12 @@ cd "$(dirname "$0")/.."
 packages=(cmake g++ make pkg-config libcaf-dev libprotobuf-dev protobuf-compiler liblmdb-dev
           libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev libssl-dev
           libgoogle-perftools-dev zlib1g-dev libcpp-httplib-dev prometheus-cpp-dev
-          prometheus curl etcd-server)
-# prometheus: promtool, curl: tests of the HTTP face; etcd-server: the cluster's control plane
-# (and its tests, which start their own etcd)
+          libedit-dev curl etcd-server)
+# curl: tests and cluster/local; etcd-server: the cluster's control plane (cluster/local and
+# the tests start their own etcd); libedit-dev: the console's prompt.
+# What only the tests use (promtool; tmux and chromium drive the console and the web view):
+# installed for a full build, not for the main command's (BUILD_TARGETS) build.
+[ -n "${BUILD_TARGETS:-}" ] || packages+=(prometheus tmux chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
