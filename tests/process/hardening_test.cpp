@@ -45,7 +45,7 @@ public:
 
 private:
   golden_store() : folder_("golden") {
-    auto r = run_node(node_args(data(), small_demo()));
+    auto r = run_node(node_args(data(), small_demo()), 90s);
     if (!r.exited_with(0))
       error_ = "the clean demo run that makes the test store ended with " + r.how() + r.tail();
   }
@@ -264,7 +264,9 @@ CAF_TEST(a store that cannot be opened is refused with its path and cause) {
 #endif
   // Read-only: root writes through chmod, so it takes a read-only mount.
   tmpfs_mount ro{"1m"};
-  if (ro.mounted() && (fs::create_directory(ro.path() + "/data"), ro.remount_read_only())) {
+  if (ro.mounted())
+    fs::create_directory(ro.path() + "/data");  // the folder exists, its file system is read-only
+  if (ro.mounted() && ro.remount_read_only()) {
     expect("read-only file system", run_node(node_args(ro.path() + "/data")), exit_refused,
            {"data folder " + ro.path() + "/data is on a read-only file system"});
   } else {
@@ -361,7 +363,7 @@ CAF_TEST(a full disk ends the demo with exit 1 within seconds saying no space le
   auto r = run_node(node_args(dir, {"--node.demo", "--node.demo-entities=200",
                                     "--node.demo-commands=1000000", "--node.demo-orders=2000",
                                     "--node.demo-redemptions=2000"}),
-                    120s);
+                    90s);
   expect("disk full", r, exit_failed,
          {"no space left on device: the file system of " + dir + " has"});
   auto first = r.find({"no space left on device"});
@@ -375,10 +377,12 @@ CAF_TEST(a full disk ends the demo with exit 1 within seconds saying no space le
 
 CAF_TEST(bad options are refused with exit 2 before anything starts) {
   temp_folder tmp{"options"};
-  auto dir = tmp / "data";  // must never be created: options are checked first
+  // Each case gets its own folder, which must never be created: options are checked first.
+  int n = 0;
   auto refused = [&](const std::string& what, std::vector<std::string> extra,
                      std::initializer_list<std::string> fragments) {
-    expect(what, run_node(node_args(dir, std::move(extra)), 30s), exit_refused, fragments);
+    auto dir = tmp / ("data-" + std::to_string(++n));
+    expect(what, run_node(node_args(dir, std::move(extra))), exit_refused, fragments);
     SAGAFORGE_CHECK_MSG(!fs::exists(dir), what << ": the data folder was created");
   };
   refused("scheduler.max-threads=0", {"--scheduler.max-threads=0"},
