@@ -114,9 +114,9 @@ size_t node_at(const std::string& page, size_t i) {
   return field<uint16_t>(page, page_header + 2 * i);
 }
 
-/// The page number of a leaf in the middle of the `log` table's tree; 0 when the file does
-/// not read as expected (the caller says so).
-uint64_t middle_log_leaf(const std::string& file) {
+/// The root page of the main tree (the one naming the tables) in the newer meta page; 0 when
+/// the file does not read as expected.
+uint64_t newest_main_root(const std::string& file) {
   // Meta pages 0 and 1: MDB_meta after the page header; the newer transaction id wins. The
   // main tree is mm_dbs[1], its root at byte 16 + 72 + 40, the txnid at byte 16 + 128.
   uint64_t main_root = 0, best_txn = 0;
@@ -129,9 +129,16 @@ uint64_t middle_log_leaf(const std::string& file) {
       main_root = field<uint64_t>(meta, 128);
     }
   }
+  return main_root;
+}
+
+/// The page number of a leaf in the middle of the `log` table's tree; 0 when the file does
+/// not read as expected (the caller says so).
+uint64_t middle_log_leaf(const std::string& file) {
+  auto main_root = newest_main_root(file);
   // The main tree of a store with four tables is one leaf: node = lo 2, hi 2, flags 2,
   // ksize 2, key, then the table's MDB_db (root at byte 40 of it).
-  auto main = read_page(file, main_root);
+  auto main = main_root > 1 ? read_page(file, main_root) : std::string{};
   if (main.empty() || !(page_flags(main) & p_leaf))
     return 0;
   uint64_t pgno = 0;
@@ -305,6 +312,27 @@ CAF_TEST(a damaged data file is reported as store damaged with its path and not 
     expect("a zeroed page (leaf " + std::to_string(leaf) + " of the log tree) in the middle", r,
            exit_damaged, {"store damaged: " + file + ": ", "restore the folder from backup"});
   }
+}
+
+// Defect found while writing this suite (not fixed here: runtime/store_check.cpp): the page walk
+// ends its loop over the main tree at the first error without checking it was MDB_NOTFOUND, so
+// a zeroed root page of the main tree passes the walk as "no tables", and the node's own
+// mdb_dbi_open then refuses with "runtime.store_damaged: mdb_dbi_open: MDB_CORRUPTED: Located
+// page was wrong type": exit 3, but neither the path nor what to do. Disabled until fixed; CAF
+// runs a disabled test when -t names it: process_tests -s '^process.hardening$' -t 'a zeroed.*'
+CAF_TEST_DISABLED(a zeroed root page of the main tree is reported as store damaged with its path) {
+  temp_folder tmp{"mainroot"};
+  auto dir = copy_store(tmp);
+  if (dir.empty())
+    return;
+  auto file = dir + "/data.mdb";
+  auto root = newest_main_root(file);
+  SAGAFORGE_CHECK_MSG(root > 1, "no main tree root found in " << file);
+  if (root <= 1)
+    return;
+  zero_bytes(file, root * page_size, page_size);
+  expect("the main tree's root page (" + std::to_string(root) + ") zeroed", run_node(node_args(dir)),
+         exit_damaged, {"store damaged: " + file + ": ", "restore the folder from backup"});
 }
 
 CAF_TEST(a lost data file is refused instead of starting an empty store) {
