@@ -1,5 +1,6 @@
-// child_process: fork/exec a program with its stdout on a pipe, read its output line by line
-// with a deadline, SIGKILL it, reap it. For the multi-process suites under tests/process.
+// child_process: fork/exec a program with its stdout (and, if asked, its stderr) on a pipe, read
+// its output line by line with a deadline, signal or SIGKILL it, reap it. For the multi-process
+// suites under tests/process.
 // The child gets PR_SET_PDEATHSIG=SIGKILL, so a test that aborts never leaves one behind.
 #pragma once
 
@@ -21,7 +22,8 @@ namespace sagaforge::testing {
 
 class child_process {
 public:
-  explicit child_process(const std::vector<std::string>& argv) {
+  /// With `with_stderr` the child's stderr goes to the same pipe (the node logs to stderr).
+  explicit child_process(const std::vector<std::string>& argv, bool with_stderr = false) {
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) != 0)
       throw std::runtime_error(std::string{"pipe2: "} + std::strerror(errno));
@@ -40,6 +42,8 @@ public:
       if (::getppid() != parent)
         ::_exit(126);
       ::dup2(fds[1], STDOUT_FILENO);  // dup2 clears FD_CLOEXEC on the copy
+      if (with_stderr)
+        ::dup2(fds[1], STDERR_FILENO);
       ::execv(args[0], args.data());
       ::_exit(127);
     }
@@ -109,6 +113,12 @@ public:
   void kill9() {
     if (!reaped_)
       ::kill(pid_, SIGKILL);
+  }
+
+  /// E.g. SIGTERM, for a clean stop.
+  void send_signal(int sig) {
+    if (!reaped_)
+      ::kill(pid_, sig);
   }
 
   /// Waits for the child to end; returns the wait status.
