@@ -78,14 +78,18 @@ void walk_database(MDB_txn* txn, MDB_dbi dbi, const std::string& name) {
   if (int rc = mdb_cursor_open(txn, main_dbi, &cur); rc != 0)
     child_fail(std::string{"main database: "} + mdb_strerror(rc));
   MDB_val k, v;
-  for (int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
-       rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+  int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+  for (; rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
     std::string name{static_cast<const char*>(k.mv_data), k.mv_size};
     MDB_dbi dbi;
     if (int orc = mdb_dbi_open(txn, name.c_str(), 0, &dbi); orc != 0)
       child_fail("database " + name + ": " + mdb_strerror(orc));
     walk_database(txn, dbi, name);
   }
+  // Only the end of the tree ends the walk: a damaged main tree (its root zeroed, say) must
+  // not read as "no tables".
+  if (rc != MDB_NOTFOUND)
+    child_fail(std::string{"main database: "} + mdb_strerror(rc));
   mdb_cursor_close(cur);
   mdb_txn_abort(txn);
   mdb_env_close(env);
