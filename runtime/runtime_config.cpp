@@ -32,6 +32,8 @@ caf::error bad(const std::string& key, const std::string& what) {
   return make_runtime_error(runtime_errc::invalid_config, "sagaforge." + key + ": " + what);
 }
 
+} // namespace
+
 /// Node ids name processes in etcd keys, client refs and certificates: short and plain.
 std::string validate_node_id(const std::string& id) {
   if (id.empty() || id.size() > 32)
@@ -41,8 +43,6 @@ std::string validate_node_id(const std::string& id) {
       return "'" + id + "' may hold only a-z, 0-9 and '-'";
   return {};
 }
-
-} // namespace
 
 durability runtime_settings::mode() const {
   auto d = parse_durability(durability_name);

@@ -119,6 +119,10 @@ public:
   }
 };
 
+/// Node ids name processes in etcd keys, client refs and certificates: 1-32 of [a-z0-9-].
+/// Empty when `id` is one, else what is wrong with it.
+std::string validate_node_id(const std::string& id);
+
 /// Reads and validates; the error names the option, the bad value and the valid range.
 caf::expected<runtime_settings> load_runtime_settings(const caf::actor_system_config& cfg);
 

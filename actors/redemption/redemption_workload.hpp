@@ -59,6 +59,7 @@ struct workload_result {
   int64_t completed_points = 0;         // sum of costs of Completed sagas
   int64_t stocked = 0, in_stock = 0, held = 0;  // run's rewards
   int64_t rewards_violating = 0;        // stocked != in stock + held, or held != completed
+  bool wallet_checked = true;           // false when the journals are not on this node
   int64_t wallet_entries = 0;           // the wallet read model's rewards (== Completed)
   bool points_conserved = false;        // per account and in total
   bool debit_iff_issued = false;        // spent - refunded == completed_points

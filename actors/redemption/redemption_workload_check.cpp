@@ -121,16 +121,19 @@ caf::error check_invariants(node_runtime& node, const workload_options& opts,
     return err;
   if (auto err = check_rewards(node, opts, by_reward, r))
     return err;
-  auto views = rebuild_loyalty_views(node, r.run_id + "-");
-  if (!views)
-    return views.error();
-  for (auto& [customer, entries] : views->wallets)
-    r.wallet_entries += static_cast<int64_t>(entries.size());
+  if (opts.check_journals) {  // the read model is rebuilt from this node's journals
+    auto views = rebuild_loyalty_views(node, r.run_id + "-");
+    if (!views)
+      return views.error();
+    for (auto& [customer, entries] : views->wallets)
+      r.wallet_entries += static_cast<int64_t>(entries.size());
+  }
   r.points_conserved = r.accounts_violating == 0
                        && r.earned - r.spent + r.refunded - r.reversed == r.balance;
   r.debit_iff_issued = r.spent - r.refunded == r.completed_points;
   r.stock_conserved = r.rewards_violating == 0 && r.stocked == r.in_stock + r.held;
-  r.wallet_ok = r.wallet_entries == completed;
+  r.wallet_ok = !opts.check_journals || r.wallet_entries == completed;
+  r.wallet_checked = opts.check_journals;
   r.ok = r.points_conserved && r.debit_iff_issued && r.stock_conserved && r.wallet_ok;
   return {};
 }
@@ -167,8 +170,12 @@ void print_workload_result(const workload_result& r, std::FILE* out) {
                "rewards violating %lld -> %s\n",
                ll(r.stocked), ll(r.in_stock), ll(r.held), ll(r.rewards_violating),
                r.stock_conserved ? "OK" : "VIOLATED");
-  std::fprintf(out, "wallet read model: %lld rewards redeemed -> %s\n", ll(r.wallet_entries),
-               r.wallet_ok ? "OK" : "CHECK FAILED");
+  if (r.wallet_checked)
+    std::fprintf(out, "wallet read model: %lld rewards redeemed -> %s\n", ll(r.wallet_entries),
+                 r.wallet_ok ? "OK" : "CHECK FAILED");
+  else
+    std::fprintf(out, "wallet read model and journal replay: not checked here (the journals "
+                      "are on the nodes that own the entities)\n");
   for (auto& v : r.store_violations)
     std::fprintf(out, "  violation: store-wide: %s\n", v.c_str());
   std::fprintf(out,

@@ -59,6 +59,8 @@ int run_demo(sagaforge::node_runtime& node, const sagaforge::node::demo_settings
     r.redemptions = d.redemptions;
     r.customers = std::max<int64_t>(1, d.redemptions / 5);
     r.deadline_ms = d.timeout_s * 1000;
+    // In a cluster the journals are spread over the members: check entity states only.
+    r.check_journals = node.context().remote() == nullptr;
     std::printf("\nloyalty demo: %lld redemptions\n", static_cast<long long>(d.redemptions));
     rc |= sagaforge::redemption::run_redemption_demo(node, r);
   }
@@ -133,7 +135,9 @@ int main(int argc, char** argv) {
   for (auto& t : sagaforge::loyalty::make_loyalty_logic())
     types.push_back(t);
   // The demo's order types carry its catalog and report outcomes to the driver.
-  for (auto& t : demo.enabled ? orders.entity_types()
+  // A cluster member serves the orders a client node's demo sends: it knows the demo's
+  // catalog too (the same deterministic SKUs).
+  for (auto& t : demo.enabled || clustered ? orders.entity_types()
                               : sagaforge::fulfillment::make_fulfillment_logics(fcfg))
     types.push_back(t);
   auto opened = sagaforge::node_runtime::open_store(settings);

@@ -60,6 +60,7 @@ cluster_member::join(caf::actor_system& sys, const runtime_settings& cfg,
     sys, cfg.cluster_node_id, 0, lo, static_cast<size_t>(cfg.cluster_peer_buffer_bytes),
     connector);
   m->gateway_ = spawn_gateway(sys, m->router_);
+  m->router_->set_own_gateway(m->gateway_);
   auto port = publish_gateway(sys, m->gateway_, cfg, tls);
   if (!port)
     return port.error();

@@ -241,12 +241,30 @@ void cluster_router::accept(const decoded_frame& f) {
   }
 }
 
+void cluster_router::set_own_gateway(caf::actor gw) {
+  std::unique_lock<std::shared_mutex> guard{mtx_};
+  own_gateway_ = std::move(gw);
+}
+
+void cluster_router::hello(const std::string& node, const caf::actor& gateway) {
+  if (node.empty() || node == self_ || !gateway)
+    return;
+  std::unique_lock<std::shared_mutex> guard{mtx_};
+  hellos_[node] = gateway;  // kept for a link made later (the hello came before the map)
+  if (auto i = peers_.find(node); i != peers_.end() && i->second->link)
+    adopt_peer_gateway(i->second->link, gateway);
+}
+
 void cluster_router::add_peer(const member_info& m) {
   auto p = std::make_shared<peer>(m.node, peer_buffer_bytes_);
   auto opts = link_defaults_;
   opts.host = m.host;
   opts.port = m.port;
+  opts.dials = self_ < m.node;
+  opts.own_gateway = own_gateway_;
   p->link = spawn_peer_link(sys_, p, opts, connector_);
+  if (auto h = hellos_.find(m.node); !opts.dials && h != hellos_.end())
+    adopt_peer_gateway(p->link, h->second);
   peers_[m.node] = std::move(p);
 }
 

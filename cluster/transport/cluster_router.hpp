@@ -72,6 +72,10 @@ public:
 
   // -- gateway side --
   void accept(const decoded_frame& frame);
+  /// This node's own gateway, named in the hellos its links send (set before update()).
+  void set_own_gateway(caf::actor gw);
+  /// A peer's hello: the larger id of a pair adopts the gateway the smaller one named.
+  void hello(const std::string& node, const caf::actor& gateway);
 
   // -- control plane side --
   /// Applies a map: owners and epochs, peers to dial or forget, serving flags.
@@ -107,6 +111,8 @@ private:
   mutable std::shared_mutex mtx_;  // guards rows_ and peers_
   std::vector<shard_row> rows_;
   std::map<std::string, peer_ptr> peers_;
+  std::map<std::string, caf::actor> hellos_;  // the last hello per peer (its gateway)
+  caf::actor own_gateway_;
   std::atomic<int64_t> revision_{0};
   router_counters counters_;
 };

@@ -42,6 +42,10 @@ caf::behavior gateway_behavior(caf::event_based_actor* self, std::shared_ptr<clu
               [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
       return rp;
     },
+    [=](hello_atom, const std::string& node, const caf::actor& gw) {
+      if (validate_node_id(node).empty())
+        r->hello(node, gw);
+    },
     [=](known_atom, const std::string& type) -> std::vector<std::string> {
       auto* ctx = r->context();
       return ctx ? ctx->dir().known_refs(type) : std::vector<std::string>{};

@@ -11,6 +11,13 @@ using frame_atom = caf::atom_constant<caf::atom("sf_frame")>;
 using frame_ack_atom = caf::atom_constant<caf::atom("sf_fack")>;
 // -> gateway: (known_atom, type) -> std::vector<std::string>: the refs of a type known there
 using known_atom = caf::atom_constant<caf::atom("sf_known")>;
+// dialler -> the dialled node's gateway: (hello_atom, node id, the dialler's gateway): one
+// connection per pair of nodes, opened by the smaller id (CAF's BASP drops one of two
+// connections dialled at once by both sides, and both sides then redial, over and over);
+// the dialled side sends its frames to the gateway it was given.
+using hello_atom = caf::atom_constant<caf::atom("sf_hello")>;
+// -> a non-dialling link: (adopt_atom, gateway) from the hello
+using adopt_atom = caf::atom_constant<caf::atom("sf_adopt")>;
 // a link's own messages
 using flush_atom = caf::atom_constant<caf::atom("sf_flush")>;
 using dial_atom = caf::atom_constant<caf::atom("sf_dial")>;

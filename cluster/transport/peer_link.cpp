@@ -65,7 +65,7 @@ void lose_connection(link_actor self, const char* why) {
 
 void schedule_dial(link_actor self) {
   auto& st = self->state;
-  if (st.dialling)
+  if (st.dialling || !st.opts.dials)
     return;
   self->delayed_send(self, std::chrono::milliseconds{st.backoff_ms}, dial_atom::value,
                      st.generation);
@@ -91,6 +91,8 @@ void dial(link_actor self) {
         s.gateway = caf::actor_cast<caf::actor>(ptr);
         self->monitor(s.gateway);
         s.backoff_ms = 100;
+        // First on the new connection: who we are and where our frames are to be sent.
+        self->send(s.gateway, hello_atom::value, s.opts.self, s.opts.own_gateway);
         s.p->set_gateway(s.gateway);
         s.p->set_state("up");
         s.p->outbox.reachable = true;
@@ -119,9 +121,25 @@ caf::behavior link_behavior(link_actor self, peer_ptr p, link_options opts,
       schedule_dial(self);
     }
   });
-  self->state.dialling = true;
-  self->send(self, dial_atom::value, self->state.generation);
+  if (self->state.opts.dials) {
+    self->state.dialling = true;
+    self->send(self, dial_atom::value, self->state.generation);
+  }
   return {
+    [=](adopt_atom, const caf::actor& gw) {
+      auto& st = self->state;
+      if (st.opts.dials || !gw || gw == st.gateway)
+        return;
+      if (st.gateway)
+        lose_connection(self, "it connected again");
+      st.gateway = gw;
+      self->monitor(gw);
+      st.p->set_gateway(gw);
+      st.p->set_state("up");
+      st.p->outbox.reachable = true;
+      spdlog::info("cluster: {} connected (it dials)", st.p->node);
+      flush(self);
+    },
     [=](dial_atom, uint64_t gen) {
       self->state.dialling = false;
       if (gen == self->state.generation && !self->state.gateway) {
@@ -153,6 +171,10 @@ caf::behavior link_behavior(link_actor self, peer_ptr p, link_options opts,
 caf::actor spawn_peer_link(caf::actor_system& sys, peer_ptr p, link_options opts,
                            caf::actor connector) {
   return sys.spawn(link_behavior, std::move(p), std::move(opts), std::move(connector));
+}
+
+void adopt_peer_gateway(const caf::actor& link, const caf::actor& gateway) {
+  caf::anon_send(link, adopt_atom::value, gateway);
 }
 
 void relocate_peer_link(const caf::actor& link, const std::string& host, uint16_t port) {

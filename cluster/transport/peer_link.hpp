@@ -25,12 +25,19 @@ struct link_options {
   size_t frames_in_flight = 8;
   int64_t dial_timeout_ms = 5000;
   int64_t redial_max_ms = 10000;
+  /// true: this side dials (the smaller node id) and says hello with `own_gateway`; false:
+  /// it waits for the peer's hello and adopts the gateway it names.
+  bool dials = true;
+  caf::actor own_gateway;
 };
 
 /// `connector` answers (connect_atom, host, port) with (node_id, strong_actor_ptr,
 /// std::set<std::string>): io::middleman_actor's interface.
 caf::actor spawn_peer_link(caf::actor_system& sys, peer_ptr p, link_options opts,
                            caf::actor connector);
+
+/// Gives a non-dialling link the peer's gateway (from the peer's hello).
+void adopt_peer_gateway(const caf::actor& link, const caf::actor& gateway);
 
 /// Tells a link that its peer moved (a restart on another port): it drops the connection and
 /// dials the new address.

@@ -68,7 +68,12 @@ struct fixture {
     std::string out;
     auto rc = run("bash " + script + " up 3", out);
     CAF_MESSAGE(out);
-    CAF_REQUIRE_EQUAL(rc, 0);
+    if (rc != 0) {
+      // CAF_REQUIRE aborts without running the destructor: stop what was started first.
+      run("bash " + script + " down", out);
+      CAF_MESSAGE(out);
+      CAF_FAIL("cluster/local up 3 failed with " << rc);
+    }
   }
 
   ~fixture() {
