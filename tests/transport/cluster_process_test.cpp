@@ -97,7 +97,7 @@ struct fixture {
   int demo(std::vector<std::string>& lines, const std::function<void()>& during = {}) {
     // Line-buffered (stdbuf), so that the phases' lines arrive as they are printed.
     child_process client{{"/usr/bin/stdbuf", "-oL", "/bin/bash", script, "client", "c1", "--node.demo",
-                          "--node.demo-commands=2000", "--node.demo-orders=400",
+                          "--node.demo-commands=2000", "--node.demo-orders=2000",
                           "--node.demo-redemptions=150", "--node.demo-timeout-s=120",
                           "--sagaforge.log.level=warn"}};
     bool fired = !during;
@@ -115,7 +115,9 @@ struct fixture {
     }
     CAF_REQUIRE(client.eof());
     CAF_CHECK(fired);
-    return client.wait();
+    auto status = client.wait();
+    CAF_MESSAGE("c1: " << child_process::describe_status(status));
+    return status;
   }
 
   /// Ports of their own per run (ctest may run other suites at once): a shift derived from
@@ -156,6 +158,7 @@ CAF_TEST(three members run the demo from a client node with every invariant hold
 CAF_TEST(a member killed mid-load and restarted loses and doubles nothing) {
   std::vector<std::string> lines;
   auto rc = demo(lines, [&] {
+    std::this_thread::sleep_for(1s);  // the orders are in flight (2,000 take a few seconds)
     CAF_CHECK_EQUAL(local("kill n2"), 0);
     std::this_thread::sleep_for(8s);  // longer than the lease: n2 leaves the member list
     CAF_CHECK_EQUAL(local("restart n2"), 0);
@@ -167,6 +170,7 @@ CAF_TEST(a member killed mid-load and restarted loses and doubles nothing) {
 CAF_TEST(an etcd outage longer than the lease does not stop the members) {
   std::vector<std::string> lines;
   auto rc = demo(lines, [&] {
+    std::this_thread::sleep_for(1s);
     CAF_CHECK_EQUAL(local("kill etcd"), 0);
     std::this_thread::sleep_for(6s);  // twice the lease
     CAF_CHECK_EQUAL(local("restart etcd"), 0);
