@@ -61,7 +61,7 @@ CAF_TEST(a repeated delete does not remove a member that registered again) {
   CAF_CHECK(b.apply(kv_event{false, entry(key, layout::encode_member(m, 0), 9)}));
   CAF_CHECK(!b.apply(kv_event{true, gone}));  // the delete again, late
   CAF_REQUIRE_EQUAL(b.map().members.count("a"), 1u);
-  CAF_CHECK_EQUAL(b.map().members.at("a").incarnation, 12);
+  CAF_CHECK_EQUAL(int64_t{b.map().members.at("a").incarnation}, 12);
 }
 
 CAF_TEST(a memory lease expires on the test clock with its keys in one revision) {

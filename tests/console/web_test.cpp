@@ -90,8 +90,8 @@ CAF_TEST(the page is served with a strict policy and only reads) {
   CAF_CHECK(js->get_header_value("Content-Type").find("text/javascript") == 0);
   CAF_CHECK(js->body.find("innerHTML") == std::string::npos);  // text-only rendering
   CAF_CHECK(js->body.find("http://") == std::string::npos && js->body.find("https://") == std::string::npos);
-  CAF_CHECK_EQUAL(cli->Get("/ui/nope.js")->status, 404);
-  CAF_CHECK_EQUAL(cli->Get("/ui/../etc/passwd")->status, 404);
+  CAF_CHECK_EQUAL(int{cli->Get("/ui/nope.js")->status}, 404);
+  CAF_CHECK_EQUAL(int{cli->Get("/ui/../etc/passwd")->status}, 404);
   // Every admin call the page makes is a GET (the audit log has them all).
   browse(url() + "/ui/#/sagas&token=" + read_token, {"--dump-dom"});
   std::ifstream audit{dir.path / "audit.log"};

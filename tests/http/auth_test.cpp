@@ -27,16 +27,16 @@ CAF_TEST(admin calls need a token and the admin role for actions) {
   CAF_REQUIRE(anon);
   CAF_CHECK_EQUAL(anon->status, 401);
   CAF_CHECK_EQUAL(val(body_of(anon)["error"]["code"]), "unauthenticated");
-  CAF_CHECK_EQUAL(cli->Get("/admin/v1/node", bearer("wrong"))->status, 401);
-  CAF_CHECK_EQUAL(cli->Get("/admin/v1/node", {{"Authorization", "Basic abc"}})->status, 401);
-  CAF_CHECK_EQUAL(cli->Get("/admin/v1/node", bearer(read_token))->status, 200);
-  CAF_CHECK_EQUAL(cli->Get("/admin/v1/node", bearer(admin_token))->status, 200);
+  CAF_CHECK_EQUAL(int{cli->Get("/admin/v1/node", bearer("wrong"))->status}, 401);
+  CAF_CHECK_EQUAL(int{cli->Get("/admin/v1/node", {{"Authorization", "Basic abc"}})->status}, 401);
+  CAF_CHECK_EQUAL(int{cli->Get("/admin/v1/node", bearer(read_token))->status}, 200);
+  CAF_CHECK_EQUAL(int{cli->Get("/admin/v1/node", bearer(admin_token))->status}, 200);
   json get{{"type", "sagaforge.catalog.GetProduct"}};
   auto ro = post_json(*cli, "/admin/v1/entities/catalog/SF-0001/messages", get, bearer(read_token));
   CAF_CHECK_EQUAL(ro->status, 403);
   CAF_CHECK_EQUAL(val(body_of(ro)["error"]["code"]), "forbidden");
-  CAF_CHECK_EQUAL(cli->Delete("/admin/v1/dead-letters/1", bearer(read_token))->status, 403);
-  CAF_CHECK_EQUAL(post_json(*cli, "/admin/v1/entities/catalog/SF-0001/messages", get)->status, 401);
+  CAF_CHECK_EQUAL(int{cli->Delete("/admin/v1/dead-letters/1", bearer(read_token))->status}, 403);
+  CAF_CHECK_EQUAL(int{post_json(*cli, "/admin/v1/entities/catalog/SF-0001/messages", get)->status}, 401);
   auto ok
     = post_json(*cli, "/admin/v1/entities/catalog/SF-0001/messages", get, bearer(admin_token));
   CAF_CHECK_EQUAL(ok->status, 200);
@@ -68,7 +68,7 @@ CAF_TEST(the business api is rate limited per client with retry after) {
   }
   CAF_CHECK(limited >= 5);
   CAF_CHECK(!retry.empty() && std::stoi(retry) >= 1);
-  CAF_CHECK_EQUAL(cli->Get("/health/ready")->status, 200);  // health is not limited
+  CAF_CHECK_EQUAL(int{cli->Get("/health/ready")->status}, 200);  // health is not limited
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

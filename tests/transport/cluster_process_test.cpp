@@ -95,7 +95,11 @@ struct fixture {
   /// The demo through a client node, in the background; `during` runs when the orders phase
   /// starts (the counters' phase is done by then: the fault lands in the sagas' load). Returns the client's exit code; its output is in `lines`.
   int demo(std::vector<std::string>& lines, const std::function<void()>& during = {}) {
-    // Line-buffered (stdbuf), so that the phases' lines arrive as they are printed.
+    // Line-buffered (stdbuf), so that the phases' lines arrive as they are printed. stdbuf
+    // preloads a library ahead of ASan's runtime, which a sanitized node would refuse.
+    std::string asan = std::getenv("ASAN_OPTIONS") ? std::getenv("ASAN_OPTIONS") : "";
+    ::setenv("ASAN_OPTIONS", (asan + (asan.empty() ? "" : ":") + "verify_asan_link_order=0").c_str(),
+             1);
     child_process client{{"/usr/bin/stdbuf", "-oL", "/bin/bash", script, "client", "c1", "--node.demo",
                           "--node.demo-commands=2000", "--node.demo-orders=2000",
                           "--node.demo-redemptions=150", "--node.demo-timeout-s=120",
