@@ -114,6 +114,7 @@ void cluster_member::leave() {
   if (left_)
     return;
   left_ = true;
+  router_->detach();  // the runtime goes next; the control plane's watch may still call in
   if (auto err = control_->leave())
     spdlog::warn("cluster: leaving: {}", describe(err));
   router_->stop();

@@ -78,6 +78,11 @@ void cluster_router::attach(runtime_context& ctx) {
     ctx.dir().set_serving(s, rows_[s].owner == self_);
 }
 
+void cluster_router::detach() {
+  std::unique_lock<std::shared_mutex> guard{mtx_};  // update() reads ctx_ under this lock
+  ctx_.store(nullptr);
+}
+
 bool cluster_router::owns(uint32_t shard) const {
   std::shared_lock<std::shared_mutex> guard{mtx_};
   return shard < rows_.size() && rows_[shard].owner == self_;

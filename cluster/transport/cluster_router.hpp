@@ -63,6 +63,9 @@ public:
   /// Binds the runtime (its directory); routes are refused until then.
   void attach(runtime_context& ctx);
   runtime_context* context() const { return ctx_.load(); }
+  /// Unbinds the runtime before it is destroyed: map changes that the control plane's watch
+  /// still delivers afterwards touch nothing of it.
+  void detach();
   bool route(const std::string& to, const caf::message& msg, bool activate);
   bool owns(uint32_t shard) const;
   bool is_local(const std::string& ref) const;
