@@ -1,6 +1,6 @@
 // An entity report (EntityReport, live or stored) as the admin API's JSON: state decoded by
-// its Protobuf type, outbox items with their age, timers, in-channels. Used by the views the
-// console and the web page read (routes_admin_views.cpp). Pure; HTTP worker threads.
+// its Protobuf type, outbox items with their age, timers, in-channels. Used by GET
+// /admin/v1/entities/{type}/{id} and the console's views (routes_admin*.cpp). Pure.
 #pragma once
 
 #include "http/face_context.hpp"

@@ -2,6 +2,7 @@
 // by type (active or stored, paged, never activating), one entity (live report, or the
 // stored image with ?stored=1), its journal (paged whole steps), and watch (the next
 // committed state: a long poll on the committed-step subscription).
+#include "http/report_json.hpp"
 #include "http/routes.hpp"
 #include "runtime/committed_watch.hpp"
 #include "runtime/entity_peek.hpp"
@@ -11,42 +12,6 @@
 namespace sagaforge::http {
 
 namespace {
-
-json report_json(face_context& fc, const EntityReport& r) {
-  json state;
-  if (auto m = new_message(r.state_type()); m && m->ParseFromString(r.state()))
-    state = to_json(*m);
-  json outbox = json::array();
-  for (auto& o : r.outbox_items())
-    outbox.push_back({{"envelope", envelope_json(o.envelope())},
-                      {"attempts", o.attempts()},
-                      {"in_flight", o.in_flight()},
-                      {"next_attempt_ms", o.next_attempt_ms()},
-                      {"age_ms", fc.node.context().now_ms() - o.envelope().created_at_ms()}});
-  json timers = json::array();
-  for (auto& t : r.timer_entries())
-    timers.push_back({{"name", t.name()}, {"due_ms", t.due_ms()}, {"type", t.type()}});
-  json channels = json::array();
-  for (auto& c : r.in_channels())
-    channels.push_back(
-      {{"sender", c.sender()}, {"watermark", c.watermark()}, {"last_seen_ms", c.last_seen_ms()}});
-  return {{"ref", r.ref()},
-          {"mode", r.mode()},
-          {"stored", r.stored()},
-          {"state_type", r.state_type()},
-          {"state", state},
-          {"event_seq", r.event_seq()},
-          {"last_log_seq", r.last_log_seq()},
-          {"outbox_size", r.outbox_size()},
-          {"outbox", outbox},
-          {"timers", timers},
-          {"in_channels", channels},
-          {"channels", r.channels()},
-          {"parked", r.parked()},
-          {"crash_count", r.crash_count()},
-          {"last_active_ms", r.last_active_ms()},
-          {"error", r.error()}};
-}
 
 /// "{type}/{id}" from the path, validated; 404 for an unregistered type.
 bool path_ref(face_context& fc, const httplib::Request& req, httplib::Response& res,
@@ -149,7 +114,7 @@ void entity(face_context& fc, const httplib::Request& req, httplib::Response& re
   auto rep = stored ? peek_entity(fc.node.context(), ref) : fc.node.inspect(ref, fc.ask_timeout);
   if (!rep)
     return send_runtime_error(res, rep.error());
-  send_json(res, 200, report_json(fc, *rep));
+  send_json(res, 200, entity_report_json(*rep, fc.node.context().now_ms()));
 }
 
 void journal(face_context& fc, const httplib::Request& req, httplib::Response& res) {
