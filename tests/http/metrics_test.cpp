@@ -10,22 +10,11 @@
 #include <set>
 
 #include "tests/http/http_client.hpp"
+#include "tests/support/shell_run.hpp"
 
 using namespace sagaforge::testing;
 
 namespace {
-
-/// Runs a shell command; returns its exit status and fills `out` with stdout+stderr.
-int run(const std::string& cmd, std::string& out) {
-  out.clear();
-  auto* p = ::popen((cmd + " 2>&1").c_str(), "r");
-  if (!p)
-    return -1;
-  char buf[4096];
-  for (size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;)
-    out.append(buf, n);
-  return WEXITSTATUS(::pclose(p));
-}
 
 std::string slurp(const std::string& path) {
   std::ifstream in{path};
@@ -67,7 +56,7 @@ CAF_TEST(the exposition passes promtool and its counters move with the workload)
   auto file = (dir.path / "scrape.txt").string();
   std::ofstream{file} << text;
   std::string out;
-  CAF_CHECK_EQUAL(run("promtool check metrics < " + file, out), 0);
+  CAF_CHECK_EQUAL(shell_run("promtool check metrics < " + file, out), 0);
   CAF_CHECK_EQUAL(out, "");  // no lint complaint either
   CAF_CHECK(metric_sum(text, "sagaforge_steps_total")
             > metric_sum(before->body, "sagaforge_steps_total"));
@@ -83,7 +72,7 @@ CAF_TEST(the exposition passes promtool and its counters move with the workload)
 CAF_TEST(the alert rules pass promtool) {
   std::string out;
   CAF_CHECK_EQUAL(
-    run("promtool check rules " SAGAFORGE_SOURCE_DIR "/config/prometheus/alerts.yml", out), 0);
+    shell_run("promtool check rules " SAGAFORGE_SOURCE_DIR "/config/prometheus/alerts.yml", out), 0);
   CAF_MESSAGE(out);
   auto rules = slurp(SAGAFORGE_SOURCE_DIR "/config/prometheus/alerts.yml");
   for (auto* alert : {"SagaforgeCompensationRateHigh", "SagaforgeOutboxLag", "SagaforgeCircuitOpen",
@@ -117,7 +106,7 @@ CAF_TEST(every dashboard query is valid promql over metrics the node exports) {
   rules.close();
   CAF_CHECK(queries >= 10);
   std::string out;
-  CAF_CHECK_EQUAL(run("promtool check rules " + (dir.path / "dash-rules.yml").string(), out), 0);
+  CAF_CHECK_EQUAL(shell_run("promtool check rules " + (dir.path / "dash-rules.yml").string(), out), 0);
   if (!out.empty())
     CAF_MESSAGE(out);
 }

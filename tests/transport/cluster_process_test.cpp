@@ -27,9 +27,11 @@
 #include <vector>
 
 #include "tests/process/child_process.hpp"
+#include "tests/support/shell_run.hpp"
 
 using namespace std::chrono_literals;
 using sagaforge::testing::child_process;
+using sagaforge::testing::shell_run;
 
 namespace {
 
@@ -43,19 +45,6 @@ std::string make_temp_dir() {
   return buf.data();
 }
 
-/// Runs a shell command; returns its exit status, `out` gets stdout and stderr.
-int run(const std::string& cmd, std::string& out) {
-  out.clear();
-  auto* p = ::popen((cmd + " 2>&1").c_str(), "r");
-  if (!p)
-    return -1;
-  char buf[4096];
-  for (size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;)
-    out.append(buf, n);
-  auto status = ::pclose(p);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
 struct fixture {
   std::string dir = make_temp_dir();
   std::string script = SAGAFORGE_SOURCE_DIR "/cluster/local";
@@ -66,11 +55,11 @@ struct fixture {
     for (auto& kv : settings())
       ::setenv(kv.first.c_str(), kv.second.c_str(), 1);
     std::string out;
-    auto rc = run("bash " + script + " up 3", out);
+    auto rc = shell_run("bash " + script + " up 3", out);
     CAF_MESSAGE(out);
     if (rc != 0) {
       // CAF_REQUIRE aborts without running the destructor: stop what was started first.
-      run("bash " + script + " down", out);
+      shell_run("bash " + script + " down", out);
       CAF_MESSAGE(out);
       CAF_FAIL("cluster/local up 3 failed with " << rc);
     }
@@ -78,7 +67,7 @@ struct fixture {
 
   ~fixture() {
     std::string out;
-    run("bash " + script + " down", out);
+    shell_run("bash " + script + " down", out);
     CAF_MESSAGE(out);
     std::error_code ec;
     if (std::getenv("SAGAFORGE_KEEP_CLUSTER") == nullptr)
@@ -87,7 +76,7 @@ struct fixture {
 
   int local(const std::string& args) {
     std::string out;
-    auto rc = run("bash " + script + " " + args, out);
+    auto rc = shell_run("bash " + script + " " + args, out);
     CAF_MESSAGE("cluster/local " << args << ": " << out);
     return rc;
   }
