@@ -12,8 +12,8 @@
 //     with every invariant holding;
 //   - etcd killed mid-load for longer than the lease and restarted: the members keep serving
 //     and the run ends with every invariant holding.
-// Each case gets its own folder and ports; everything is stopped by pid (cluster/local down
-// plus the child processes' own guards).
+// Each case gets its own folder and ports; everything is stopped by pid (cluster/local down,
+// also when a case aborts, plus the child processes' own guards).
 #define CAF_SUITE cluster.processes
 #include "caf/test/unit_test.hpp"
 
@@ -27,9 +27,11 @@
 #include <vector>
 
 #include "tests/process/child_process.hpp"
+#include "tests/support/abort_cleanup.hpp"
 #include "tests/support/shell_run.hpp"
 
 using namespace std::chrono_literals;
+using sagaforge::testing::abort_cleanup;
 using sagaforge::testing::child_process;
 using sagaforge::testing::shell_run;
 
@@ -48,6 +50,9 @@ std::string make_temp_dir() {
 struct fixture {
   std::string dir = make_temp_dir();
   std::string script = SAGAFORGE_SOURCE_DIR "/cluster/local";
+  // A failed CAF_REQUIRE or the watchdog aborts without the destructor below: still stop
+  // the cluster (the environment set in the constructor names its folder).
+  abort_cleanup on_abort{{"/bin/bash", script, "down"}};
 
   fixture() {
     // The script reads its folder, ports and node options from the environment, which the
@@ -58,9 +63,6 @@ struct fixture {
     auto rc = shell_run("bash " + script + " up 3", out);
     CAF_MESSAGE(out);
     if (rc != 0) {
-      // CAF_REQUIRE aborts without running the destructor: stop what was started first.
-      shell_run("bash " + script + " down", out);
-      CAF_MESSAGE(out);
       CAF_FAIL("cluster/local up 3 failed with " << rc);
     }
   }
