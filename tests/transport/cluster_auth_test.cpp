@@ -508,6 +508,10 @@ CAF_TEST(a node with a certificate from another CA cannot join and stops with ex
     CAF_CHECK(!contains(r->out, "invalid cluster configuration"));  // past its own check
     CAF_CHECK(contains(r->out, "sagaforge-node: cannot join the cluster: "));
     CAF_CHECK(contains(r->out, "etcd at https://127.0.0.1:" + std::to_string(etcd_port())));
+    // Its first request got no HTTP answer at all: refused by TLS, not by a later check of
+    // the control plane (the roster's store id would refuse this impostor too).
+    CAF_CHECK(contains(r->out, "/v3/kv/range: ") && !contains(r->out, "/v3/kv/range: HTTP"));
+    CAF_CHECK(!contains(r->out, "holds store"));
   }
   CAF_CHECK(contains(own_ca.out, "SSLServerVerification"));
   expect_no_effect(before);
