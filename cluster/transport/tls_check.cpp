@@ -4,8 +4,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <memory>
+#include <utility>
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -57,15 +60,20 @@ caf::error check_key_pair(const tls_files& f) {
     return bad("cannot create an OpenSSL context: " + openssl_reason());
   SSL_CTX_set_default_passwd_cb(ctx.get(), passphrase_cb);
   SSL_CTX_set_default_passwd_cb_userdata(ctx.get(), const_cast<std::string*>(&f.passphrase));
+  // The key before the certificate: OpenSSL 3 refuses a key that does not match a certificate
+  // already set ("key values mismatch", which read as a load failure), but drops a loaded key
+  // when a certificate that does not match it is set, which the check below then names.
+  if (SSL_CTX_use_PrivateKey_file(ctx.get(), f.key.c_str(), SSL_FILETYPE_PEM) != 1)
+    return bad("openssl.key " + f.key + " cannot be loaded (not a PEM key, or a wrong "
+               "openssl.passphrase): " + openssl_reason());
   if (SSL_CTX_use_certificate_chain_file(ctx.get(), f.certificate.c_str()) != 1)
     return bad("openssl.certificate " + f.certificate + " is not a PEM certificate: "
                + openssl_reason());
-  if (SSL_CTX_use_PrivateKey_file(ctx.get(), f.key.c_str(), SSL_FILETYPE_PEM) != 1)
-    return bad("openssl.key " + f.key + " cannot be loaded (wrong passphrase?): "
-               + openssl_reason());
-  if (SSL_CTX_check_private_key(ctx.get()) != 1)
+  if (SSL_CTX_check_private_key(ctx.get()) != 1) {
+    ERR_clear_error();
     return bad("openssl.key " + f.key + " does not belong to openssl.certificate "
                + f.certificate);
+  }
   return {};
 }
 
@@ -120,9 +128,13 @@ caf::error check_node_certificates(const tls_files& f, const std::string& node_i
                + (f.certificate.empty() ? "openssl.certificate " : "")
                + (f.key.empty() ? "openssl.key " : "") + (f.cafile.empty() ? "openssl.cafile " : "")
                + "missing (CAF would abort at start or at the first connection)");
-  for (auto* path : {&f.certificate, &f.key, &f.cafile})
+  using option_file = std::pair<const char*, const std::string*>;
+  const option_file files[] = {{"openssl.certificate", &f.certificate},
+                               {"openssl.key", &f.key},
+                               {"openssl.cafile", &f.cafile}};
+  for (auto& [option, path] : files)
     if (::access(path->c_str(), R_OK) != 0)
-      return bad(*path + " cannot be read");
+      return bad(std::string{option} + " " + *path + " cannot be read: " + std::strerror(errno));
   if (auto err = check_key_pair(f))
     return err;
   auto cert = load_certificate(f.certificate);
