@@ -12,6 +12,7 @@ const std::vector<command>& all_commands() {
     add_view_commands(out);
     add_saga_commands(out);
     add_ops_commands(out);
+    add_cluster_commands(out);
     return out;
   }();
   return table;

@@ -72,5 +72,6 @@ void add_view_commands(std::vector<command>& out);    // stuck timers trace top 
 void add_saga_commands(std::vector<command>& out);    // sagas saga
 void add_ops_commands(std::vector<command>& out);     // dl *, send, passivate
 void add_watch_command(std::vector<command>& out);    // watch (commands_watch.cpp)
+void add_cluster_commands(std::vector<command>& out);  // nodes, shards
 
 }  // namespace sagaforge::console

@@ -14,6 +14,7 @@
 #include "actors/catalog/catalog_view.hpp"
 #include "http/json_io.hpp"
 #include "http/live_views.hpp"
+#include "runtime/cluster_view.hpp"
 #include "runtime/node_runtime.hpp"
 #include "runtime_records.pb.h"
 
@@ -26,6 +27,7 @@ struct face_context {
   live_views* views;
   std::atomic<bool> ready{false};
   std::chrono::milliseconds ask_timeout{10000};
+  cluster_view_provider cluster{};  // empty on a single node
 };
 
 /// Regex of one path segment that the handler validates itself (ids are checked with

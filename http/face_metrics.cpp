@@ -8,9 +8,10 @@
 
 namespace sagaforge::http {
 
-face_metrics::face_metrics(node_runtime& node, const live_views* views, std::function<bool()> ready)
+face_metrics::face_metrics(node_runtime& node, const live_views* views, std::function<bool()> ready,
+                           const cluster_view_provider* cluster)
   : registry_(std::make_shared<prometheus::Registry>()),
-    runtime_(std::make_shared<runtime_collector>(node, views, std::move(ready))) {
+    runtime_(std::make_shared<runtime_collector>(node, views, std::move(ready), cluster)) {
   requests_ = &prometheus::BuildCounter()
                  .Name("sagaforge_http_requests_total")
                  .Help("HTTP requests answered, by route template and status code")

@@ -14,6 +14,7 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include "runtime/cluster_view.hpp"
 #include "runtime/node_runtime.hpp"
 
 namespace sagaforge::http {
@@ -23,7 +24,9 @@ class runtime_collector;
 
 class face_metrics {
 public:
-  face_metrics(node_runtime& node, const live_views* views, std::function<bool()> ready);
+  /// `cluster` (may point to an empty provider: no cluster families) must outlive this.
+  face_metrics(node_runtime& node, const live_views* views, std::function<bool()> ready,
+               const cluster_view_provider* cluster);
   ~face_metrics();
 
   void observe_request(const std::string& route, int status, double seconds);

@@ -36,7 +36,8 @@ struct http_face::impl {
               ? std::string{}
               : (std::filesystem::path{s.data_dir} / s.http_audit_log).string()),
       metrics(node, &views,
-              [this] { return fc.ready.load() && fc.node.context().pipeline().healthy(); }) {}
+              [this] { return fc.ready.load() && fc.node.context().pipeline().healthy(); },
+              &fc.cluster) {}
 };
 
 namespace {
@@ -105,9 +106,11 @@ http_face::~http_face() {
 }
 
 caf::expected<std::unique_ptr<http_face>>
-http_face::start(node_runtime& node, const runtime_settings& s, catalog::catalog_view* catalog) {
+http_face::start(node_runtime& node, const runtime_settings& s, catalog::catalog_view* catalog,
+                 cluster_view_provider cluster) {
   std::signal(SIGPIPE, SIG_IGN);  // a client closing mid-answer must not kill the node
   auto p = std::make_unique<impl>(node, s, catalog);
+  p->fc.cluster = std::move(cluster);
   if (auto err = p->views.attach(node))
     return err;
   if (s.http_tls_cert.empty())
@@ -138,6 +141,7 @@ http_face::start(node_runtime& node, const runtime_settings& s, catalog::catalog
   add_admin_ops_routes(p->routes, p->fc);
   add_admin_view_routes(p->routes, p->fc);
   add_admin_bulk_routes(p->routes, p->fc);
+  add_admin_cluster_routes(p->routes, p->fc);
   add_ui_routes(p->routes, p->fc);
   p->routes.install(*p->server, access_guard{&p->auth, &p->limiter, &p->audit, &p->metrics});
   p->port = s.http_port == 0

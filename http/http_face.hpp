@@ -12,6 +12,7 @@
 
 #include "caf/expected.hpp"
 
+#include "runtime/cluster_view.hpp"
 #include "runtime/node_runtime.hpp"
 
 namespace sagaforge::catalog {
@@ -24,9 +25,11 @@ class http_face {
 public:
   /// Binds (port 0: any free one), logs "http: listening on ADDR:PORT" and serves from a
   /// thread of its own. `catalog` (may be null: no catalog routes) must be attached to the
-  /// node already and outlive the face.
+  /// node already and outlive the face. `cluster`: what the node knows of its cluster
+  /// (/admin/v1/cluster, the cluster metrics); empty on a single node.
   static caf::expected<std::unique_ptr<http_face>>
-  start(node_runtime& node, const runtime_settings& settings, catalog::catalog_view* catalog);
+  start(node_runtime& node, const runtime_settings& settings, catalog::catalog_view* catalog,
+        cluster_view_provider cluster = {});
 
   ~http_face();
 

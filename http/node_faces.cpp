@@ -27,7 +27,7 @@ caf::error node_faces::start(node_runtime& node, const runtime_settings& setting
     if (auto err = catalog::seed_demo_data(node, seeded))
       return err;
   }
-  auto face = http_face::start(node, settings, &catalog_);
+  auto face = http_face::start(node, settings, &catalog_, cluster_);
   if (!face)
     return face.error();
   face_ = std::move(*face);

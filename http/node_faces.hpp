@@ -27,6 +27,10 @@ public:
   /// For fulfillment_config::sku_known: the catalog read model's "orderable".
   std::function<bool(const std::string&)> sku_check();
 
+  /// What the node knows of its cluster, for /admin/v1/cluster and the cluster metrics (call
+  /// before start; a single node sets none).
+  void set_cluster_view(cluster_view_provider p) { cluster_ = std::move(p); }
+
   /// Attaches the catalog read model, seeds the demo data set when `seed_demo` (once per
   /// store), starts the HTTP face and marks it ready.
   caf::error start(node_runtime& node, const runtime_settings& settings, bool seed_demo);
@@ -40,6 +44,7 @@ private:
   catalog::catalog_view catalog_;
   bool attached_ = false;
   std::unique_ptr<http_face> face_;
+  cluster_view_provider cluster_;
 };
 
 }  // namespace sagaforge::http

@@ -20,6 +20,8 @@ void add_admin_ops_routes(route_table& t, face_context& fc);
 void add_admin_view_routes(route_table& t, face_context& fc);
 /// /admin/v1: trace by correlation id, bulk dead-letter replay (routes_admin_bulk.cpp).
 void add_admin_bulk_routes(route_table& t, face_context& fc);
+/// /admin/v1/cluster: members, shard map, peer links (routes_cluster.cpp).
+void add_admin_cluster_routes(route_table& t, face_context& fc);
 /// /, /ui/: the read-only web view (routes_ui.cpp, files in ui/).
 void add_ui_routes(route_table& t, face_context& fc);
 

@@ -59,8 +59,9 @@ double load(const std::atomic<uint64_t>& a) {
 }  // namespace
 
 runtime_collector::runtime_collector(node_runtime& node, const live_views* views,
-                                     std::function<bool()> ready)
-  : node_(node), views_(views), ready_(std::move(ready)) {
+                                     std::function<bool()> ready,
+                                     const cluster_view_provider* cluster)
+  : node_(node), views_(views), ready_(std::move(ready)), cluster_(cluster) {
   using namespace std::chrono;
   start_time_s_ = duration<double>(system_clock::now().time_since_epoch()).count();
 }
@@ -70,7 +71,67 @@ std::vector<MetricFamily> runtime_collector::Collect() const {
   collect_runtime(out);
   collect_sagas(out);
   collect_process(out);
+  if (cluster_ && *cluster_)
+    collect_cluster(out);
   return out;
+}
+
+void runtime_collector::collect_cluster(std::vector<MetricFamily>& out) const {
+  auto v = (*cluster_)();
+  auto C = MetricType::Counter;
+  auto G = MetricType::Gauge;
+  one(out, "cluster_registered", "1 while this node's registration (lease) is held", G,
+      v.registered ? 1 : 0);
+  one(out, "cluster_map_revision", "Revision of the shard map this node has confirmed", G,
+      static_cast<double>(v.map_revision));
+  auto& members = family(out, "cluster_members", "Cluster nodes by state as this node sees them", G);
+  for (auto* state : {"joining", "up", "leaving", "down"}) {
+    double n = 0;
+    for (auto& m : v.members)
+      n += m.state == state ? 1 : 0;
+    add(members, n, {{"state", state}});
+  }
+  double mine = 0;
+  for (auto& s : v.shards)
+    mine += s.owner == v.self ? 1 : 0;
+  one(out, "cluster_shards_owned", "Shards the confirmed map gives this node", G, mine);
+  auto& up = family(out, "cluster_peer_up", "1 while the link to the peer node is connected", G);
+  auto& buffered = family(out, "cluster_peer_buffered_bytes",
+                          "Encoded items waiting in the link buffer to the peer", G);
+  auto& held = family(out, "cluster_peer_held_envelopes",
+                      "Deliveries waiting for the peer because it cannot be reached (they stay "
+                      "in their senders' outboxes)", G);
+  auto& held_attempts = family(out, "cluster_peer_held_attempts_total",
+                               "Send attempts refused because the peer could not be reached", C);
+  auto& items = family(out, "cluster_peer_items_sent_total", "Frame items sent to the peer", C);
+  auto& dropped = family(out, "cluster_peer_items_dropped_total",
+                         "Items dropped over the link buffer bound (resent from outboxes)", C);
+  auto& frames = family(out, "cluster_peer_frames_sent_total", "Frames sent to the peer", C);
+  auto& bytes = family(out, "cluster_peer_bytes_sent_total", "Frame bytes sent to the peer", C);
+  for (auto& p : v.peers) {
+    labels l{{"peer", p.node}};
+    add(up, p.state == "up" ? 1 : 0, l);
+    add(buffered, static_cast<double>(p.buffered_bytes), l);
+    add(held, static_cast<double>(p.held_envelopes), l);
+    add(held_attempts, static_cast<double>(p.held_attempts), l);
+    add(items, static_cast<double>(p.items_sent), l);
+    add(dropped, static_cast<double>(p.items_dropped), l);
+    add(frames, static_cast<double>(p.frames_sent), l);
+    add(bytes, static_cast<double>(p.bytes_sent), l);
+  }
+  one(out, "cluster_frames_received_total", "Frames received from peers", C,
+      static_cast<double>(v.frames_in));
+  one(out, "cluster_items_received_total", "Frame items received from peers", C,
+      static_cast<double>(v.items_in));
+  one(out, "cluster_bad_frames_total", "Frames or items refused as malformed", C,
+      static_cast<double>(v.bad_frames));
+  auto& moved = family(out, "cluster_moved_total",
+                       "Envelopes for a shard the receiver does not own (out: answered here; "
+                       "in: answers received)", C);
+  add(moved, static_cast<double>(v.moved_out), {{"direction", "out"}});
+  add(moved, static_cast<double>(v.moved_in), {{"direction", "in"}});
+  one(out, "cluster_fenced_total", "Envelopes dropped from a sender with an older map epoch", C,
+      static_cast<double>(v.fenced));
 }
 
 void runtime_collector::collect_runtime(std::vector<MetricFamily>& out) const {

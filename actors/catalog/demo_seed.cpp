@@ -1,7 +1,9 @@
 // The demo data set (see demo_seed.hpp).
 #include "actors/catalog/demo_seed.hpp"
 
+#include <chrono>
 #include <cstdio>
+#include <thread>
 
 #include <spdlog/spdlog.h>
 
@@ -39,7 +41,16 @@ std::string customer_id(int64_t i) {
 
 template <class State>
 caf::expected<State> state_of(node_runtime& node, const std::string& ref) {
+  // In a cluster the seeding member starts right after joining: the node that serves `ref`
+  // may not be linked yet (inspect answers "unreachable now" at once, unlike a send, which
+  // is held). Ask again for a while before giving up on the start.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{30};
   auto rep = node.inspect(ref);
+  while (!rep && rep.error() == runtime_errc::overloaded
+         && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds{200});
+    rep = node.inspect(ref);
+  }
   if (!rep)
     return rep.error();
   State s;

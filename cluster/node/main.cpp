@@ -162,8 +162,10 @@ int main(int argc, char** argv) {
   auto node = sagaforge::node_runtime::start(sys, opts, std::move(types));
   if (!node)
     return refuse("cannot start", node.error());
-  if (member)
+  if (member) {
     member->attach(**node);
+    faces.set_cluster_view(member->view_provider());
+  }
   spdlog::info("node up: data in {} ({} durability), {} shards", settings.data_dir,
                settings.durability_name, settings.shard_count);
   if (auto err = faces.start(**node, settings, caf::get_or(cfg, "node.seed-demo", false))) {

@@ -48,6 +48,7 @@ cluster_member::join(caf::actor_system& sys, const runtime_settings& cfg,
   m->sys_ = &sys;
   m->control_ = std::move(control);
   m->node_id_ = cfg.cluster_node_id;
+  m->cluster_name_ = cfg.cluster_name;
   m->member_ = cfg.cluster_role == "member";
   auto connector = tls ? caf::actor_cast<caf::actor>(sys.openssl_manager().actor_handle())
                        : caf::actor_cast<caf::actor>(sys.middleman().actor_handle());
@@ -59,6 +60,9 @@ cluster_member::join(caf::actor_system& sys, const runtime_settings& cfg,
   m->router_ = std::make_shared<cluster_router>(
     sys, cfg.cluster_node_id, 0, lo, static_cast<size_t>(cfg.cluster_peer_buffer_bytes),
     connector);
+  // A held delivery is attempted at least every retry.max-backoff-ms: twice that without an
+  // attempt, it is no longer waiting (acked after all, or dead-lettered).
+  m->router_->set_backlog_window_ms(2 * cfg.retry_max_backoff_ms + 1000);
   m->gateway_ = spawn_gateway(sys, m->router_);
   m->router_->set_own_gateway(m->gateway_);
   auto port = publish_gateway(sys, m->gateway_, cfg, tls);
@@ -69,6 +73,9 @@ cluster_member::join(caf::actor_system& sys, const runtime_settings& cfg,
   req.self.node = cfg.cluster_node_id;
   req.self.host = cfg.cluster_listen_address;
   req.self.port = m->port_;
+  // Where its HTTP face listens, for consoles that go to the node owning a ref (0 when the
+  // port is picked at start: unknown here).
+  req.self.http_port = static_cast<uint16_t>(cfg.http_port);
   req.store_id = store_id;
   req.shard_count = static_cast<uint32_t>(cfg.shard_count);
   req.bootstrap_roster = split_roster(cfg.cluster_roster);

@@ -21,6 +21,7 @@
 
 #include "cluster/control/control_plane.hpp"
 #include "cluster/transport/cluster_router.hpp"
+#include "runtime/cluster_view.hpp"
 #include "runtime/node_runtime.hpp"
 
 namespace sagaforge::cluster {
@@ -47,6 +48,9 @@ public:
   uint16_t port() const { return port_; }
   const std::string& node_id() const { return node_id_; }
   cluster_router& router() { return *router_; }
+  /// What this node knows of the cluster, for the faces (thread-safe; keeps what it reads
+  /// alive, so it may outlive the member).
+  cluster_view_provider view_provider() const;
   control_plane& control() { return *control_; }
 
 private:
@@ -58,6 +62,7 @@ private:
   caf::actor gateway_;
   uint16_t port_ = 0;
   std::string node_id_;
+  std::string cluster_name_;
   bool member_ = true;
   bool left_ = false;
 };

@@ -24,6 +24,11 @@ std::string client_node(const std::string& ref) {
   return colon == std::string_view::npos ? std::string{} : std::string{id.substr(0, colon)};
 }
 
+int64_t steady_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
 /// The frame item for a message the runtime routes; false for messages that stay local.
 bool to_item(const std::string& to, const caf::message& msg, frame_item& it) {
   it.to = to;
@@ -127,12 +132,17 @@ std::vector<peer_ptr> cluster_router::connected_peers() const {
   return out;
 }
 
-bool cluster_router::to_peer(const std::string& node, const frame_item& item) {
+bool cluster_router::to_peer(const std::string& node, const frame_item& item,
+                             const std::string& held_key) {
   auto p = peer_of(node);
   if (!p || !p->outbox.reachable) {
     counters_.held++;
+    if (!held_key.empty())
+      backlog_.held(node, held_key, steady_ms());
     return false;  // held: the sender keeps it and tries again
   }
+  if (!held_key.empty())
+    backlog_.sent(node, held_key);
   auto r = p->outbox.push(item);
   counters_.items_out++;
   if (r == peer_outbox::pushed::first)
@@ -146,7 +156,7 @@ bool cluster_router::route_client(const std::string& to, const caf::message& msg
   if (node.empty() || node == self_)
     return ctx->dir().deliver(to, msg, false);
   frame_item it;
-  return to_item(to, msg, it) && to_peer(node, it);
+  return to_item(to, msg, it) && to_peer(node, it, {});
 }
 
 bool cluster_router::route(const std::string& to, const caf::message& msg, bool activate) {
@@ -173,7 +183,9 @@ bool cluster_router::route(const std::string& to, const caf::message& msg, bool 
     return true;  // a wake for a shard another node serves: that node's own to do
   it.shard = shard;
   it.epoch = row.epoch;
-  return to_peer(row.owner, it);
+  // A delivery's identity, for the per-destination backlog while its owner is unreachable.
+  std::string key = it.kind == item_kind::deliver ? msg.get_as<envelope_ptr>(1)->id() : "";
+  return to_peer(row.owner, it, key);
 }
 
 void cluster_router::deliver_local(const frame_item& it, const std::string& from) {
@@ -206,7 +218,7 @@ void cluster_router::deliver_local(const frame_item& it, const std::string& from
     std::shared_lock<std::shared_mutex> guard{mtx_};
     moved.receiver = shard < rows_.size() ? rows_[shard].owner : std::string{};
     guard.unlock();
-    to_peer(from, moved);
+    to_peer(from, moved, {});
     return;
   }
   if (it.epoch != 0 && it.epoch < epoch) {
@@ -309,10 +321,14 @@ void cluster_router::update(const cluster_map& map) {
 std::vector<peer_status> cluster_router::peers() const {
   std::vector<peer_status> out;
   std::shared_lock<std::shared_mutex> guard{mtx_};
-  for (auto& [node, p] : peers_)
+  auto now = steady_ms();
+  for (auto& [node, p] : peers_) {
+    auto held = backlog_.read(node, now);
     out.push_back(peer_status{node, p->state(), p->outbox.bytes(), p->outbox.items_sent.load(),
                               p->outbox.items_dropped.load(), p->outbox.frames_sent.load(),
-                              p->outbox.bytes_sent.load()});
+                              p->outbox.bytes_sent.load(), held.envelopes, held.attempts,
+                              held.saturated});
+  }
   return out;
 }
 

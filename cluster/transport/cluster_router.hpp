@@ -24,6 +24,7 @@
 
 #include "cluster/control/control_plane.hpp"
 #include "cluster/transport/frame.hpp"
+#include "cluster/transport/held_backlog.hpp"
 #include "cluster/transport/peer.hpp"
 #include "cluster/transport/peer_link.hpp"
 #include "runtime/runtime_context.hpp"
@@ -49,6 +50,9 @@ struct peer_status {
   uint64_t items_dropped = 0;
   uint64_t frames_sent = 0;
   uint64_t bytes_sent = 0;
+  uint64_t held_envelopes = 0;  // deliveries waiting for this node (held_backlog.hpp)
+  uint64_t held_attempts = 0;
+  bool held_saturated = false;
 };
 
 class cluster_router {
@@ -87,6 +91,8 @@ public:
   // -- introspection --
   std::vector<peer_status> peers() const;
   router_counters& counters() { return counters_; }
+  /// How long a held delivery counts in its destination's backlog without a new attempt.
+  void set_backlog_window_ms(int64_t ms) { backlog_.set_window_ms(ms); }
   int64_t map_revision() const { return revision_.load(); }
 
   /// Stops every link (shutdown).
@@ -98,7 +104,9 @@ private:
     uint64_t epoch = 0;
   };
 
-  bool to_peer(const std::string& node, const frame_item& item);
+  /// `held_key`: a delivery's envelope id ("" for acks and replies), kept in the backlog
+  /// while `node` is unreachable.
+  bool to_peer(const std::string& node, const frame_item& item, const std::string& held_key);
   bool route_client(const std::string& to, const caf::message& msg);
   void deliver_local(const frame_item& item, const std::string& from);
   peer_ptr peer_of(const std::string& node) const;
@@ -118,6 +126,8 @@ private:
   caf::actor own_gateway_;
   std::atomic<int64_t> revision_{0};
   router_counters counters_;
+  // Window: twice the longest retry backoff (cluster_member sets it); 100,000 ids per node.
+  mutable held_backlog backlog_{60000, 100000};  // read() prunes
 };
 
 /// The runtime's router interface over a cluster_router (node_runtime owns this adapter).

@@ -258,6 +258,19 @@ CAF_TEST(stuck names an entity of an unregistered type as broken) {
   CAF_CHECK(found["reason"].get<std::string>().find("no entity type 'nosuch'") != std::string::npos);
 }
 
+CAF_TEST(nodes and shards on a node that runs alone say so and exit 0) {
+  auto nodes = json_cmd("nodes");
+  CAF_CHECK_EQUAL(nodes.exit, 0);
+  CAF_CHECK_EQUAL(nodes.doc()["clustered"], false);
+  auto text = run_console({"--url", url(), "--token", read_token, "-c", "shards"});
+  CAF_CHECK_EQUAL(text.exit, 0);
+  CAF_CHECK(text.out.find("runs alone") != std::string::npos);
+  // No cluster metric families on a single node.
+  auto direct = cli->Get("/metrics");
+  CAF_REQUIRE(direct);
+  CAF_CHECK(direct->body.find("sagaforge_cluster_") == std::string::npos);
+}
+
 CAF_TEST(metrics filters samples by a regex) {
   auto m = json_cmd("metrics ^sagaforge_steps_total").doc();
   CAF_REQUIRE(!m["samples"].empty());

@@ -26,6 +26,8 @@
 #include <thread>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "tests/process/child_process.hpp"
 #include "tests/support/abort_cleanup.hpp"
 #include "tests/support/shell_run.hpp"
@@ -83,8 +85,8 @@ struct fixture {
     return rc;
   }
 
-  /// The demo through a client node, in the background; `during` runs when the orders phase
-  /// starts (the counters' phase is done by then: the fault lands in the sagas' load). Returns the client's exit code; its output is in `lines`.
+  /// The demo through a client node, in the background; `during` runs when the orders start
+  /// going out (counters done, catalog restocked: the fault lands in the sagas' load). Returns the client's exit code; its output is in `lines`.
   int demo(std::vector<std::string>& lines, const std::function<void()>& during = {}) {
     // Line-buffered (stdbuf), so that the phases' lines arrive as they are printed. stdbuf
     // preloads a library ahead of ASan's runtime, which a sanitized node would refuse.
@@ -102,7 +104,9 @@ struct fixture {
       client.read_lines(1s, lines);
       for (auto i = before; i < lines.size(); ++i) {
         CAF_MESSAGE("c1: " << lines[i]);
-        if (!fired && lines[i].find("order demo:") != std::string::npos) {
+        // "orders: N orders of L lines ...": restocked, baseline read, the sends begin.
+        if (!fired && lines[i].rfind("orders: ", 0) == 0
+            && lines[i].find(" orders of ") != std::string::npos) {
           fired = true;
           during();
         }
@@ -130,6 +134,56 @@ struct fixture {
                                     "--sagaforge.retry.max-backoff-ms=1000"}};
   }
 
+  /// Node nK's HTTP port (cluster/local: 9470 + K + the shift of settings()).
+  int http_port(int k) const {
+    return 9470 + k + static_cast<int>(::getpid() % 300) * 10;
+  }
+
+  /// GET /admin/v1/cluster of nK (the shipped config's read token); null when it fails.
+  nlohmann::json cluster_of(int k) {
+    std::string out;
+    auto rc = shell_run("curl -sf --max-time 10 -H 'Authorization: Bearer change-me-read' "
+                        "http://127.0.0.1:" + std::to_string(http_port(k)) + "/admin/v1/cluster",
+                        out);
+    auto doc = nlohmann::json::parse(out, nullptr, false);
+    if (rc != 0 || doc.is_discarded()) {
+      CAF_MESSAGE("GET /admin/v1/cluster of n" << k << ": exit " << rc << ": " << out);
+      return nullptr;
+    }
+    return doc;
+  }
+
+  /// The sagaforge-console's JSON document for `cmd` against nK (null when it fails).
+  nlohmann::json console_json(int k, const std::string& cmd) {
+    std::string out;
+    auto rc = shell_run(std::string{SAGAFORGE_CONSOLE} + " --url http://127.0.0.1:"
+                          + std::to_string(http_port(k)) + " --token change-me-read --json -c '"
+                          + cmd + "'",
+                        out);
+    auto doc = nlohmann::json::parse(out, nullptr, false);
+    if (rc != 0 || doc.is_discarded()) {
+      CAF_MESSAGE("console " << cmd << " against n" << k << ": exit " << rc << ": " << out);
+      return nullptr;
+    }
+    return doc;
+  }
+
+  /// One field of `node`'s entry in a list of objects with a "node" key ("" when absent).
+  static std::string field_of(const nlohmann::json& list, const std::string& node,
+                              const std::string& key) {
+    if (!list.is_array())
+      return "";
+    for (auto& x : list)
+      if (x.value("node", "") == node && x.contains(key))
+        return x[key].is_string() ? x[key].get<std::string>() : x[key].dump();
+    return "";
+  }
+
+  static int64_t held_for(const nlohmann::json& view, const std::string& node) {
+    auto v = field_of(view.is_object() ? view["peers"] : nlohmann::json{}, node, "held_envelopes");
+    return v.empty() ? 0 : std::stoll(v);
+  }
+
   static bool has(const std::vector<std::string>& lines, const std::string& what) {
     for (auto& l : lines)
       if (l.find(what) != std::string::npos)
@@ -148,6 +202,42 @@ CAF_TEST(three members run the demo from a client node with every invariant hold
   CAF_CHECK(has(lines, "invariant: stock conserved"));
   CAF_CHECK(!has(lines, "violation"));
   CAF_CHECK_EQUAL(local("status"), 0);
+  // Every member sees the whole cluster: three members up, the 16 shards spread over them,
+  // links up with nothing waiting, and the data plane's traffic counted.
+  for (int k = 1; k <= 3; ++k) {
+    auto view = cluster_of(k);
+    CAF_REQUIRE(view.is_object());
+    CAF_CHECK_EQUAL(view.value("self", ""), "n" + std::to_string(k));
+    CAF_CHECK_EQUAL(view.value("registered", false), true);
+    int shards = 0;
+    for (auto& n : {"n1", "n2", "n3"}) {
+      CAF_CHECK_EQUAL(field_of(view["members"], n, "state"), "up");
+      auto owned = field_of(view["members"], n, "shards");
+      shards += owned.empty() ? 0 : std::stoi(owned);
+      if (n != view.value("self", "")) {
+        CAF_CHECK_EQUAL(field_of(view["peers"], n, "state"), "up");
+        CAF_CHECK_EQUAL(held_for(view, n), 0);
+      }
+    }
+    CAF_CHECK_EQUAL(shards, 16);
+    CAF_CHECK_EQUAL(view["shards"].size(), 16u);
+    CAF_CHECK_GREATER(view["counters"].value("frames_in", int64_t{0}), 0);
+  }
+  // The console shows the same through any member.
+  auto nodes = console_json(2, "nodes");
+  CAF_REQUIRE(nodes.is_object());
+  CAF_CHECK_EQUAL(nodes.value("self", ""), "n2");
+  CAF_CHECK_EQUAL(field_of(nodes["items"], "n3", "state"), "up");
+  auto shards = console_json(3, "shards --node n1");
+  CAF_REQUIRE(shards.is_object());
+  CAF_CHECK_EQUAL(shards.value("shard_count", 0), 16);
+  CAF_CHECK_GREATER(shards["items"].size(), 0u);
+  for (auto& row : shards["items"])
+    CAF_CHECK_EQUAL(row.value("owner", ""), "n1");
+  std::string metrics;
+  shell_run("curl -sf http://127.0.0.1:" + std::to_string(http_port(1)) + "/metrics", metrics);
+  CAF_CHECK(metrics.find("sagaforge_cluster_members{state=\"up\"} 3") != std::string::npos);
+  CAF_CHECK(metrics.find("sagaforge_cluster_peer_up{peer=\"n2\"} 1") != std::string::npos);
 }
 
 CAF_TEST(a member killed mid-load and restarted loses and doubles nothing) {
@@ -155,11 +245,33 @@ CAF_TEST(a member killed mid-load and restarted loses and doubles nothing) {
   auto rc = demo(lines, [&] {
     std::this_thread::sleep_for(1s);  // the orders are in flight (2,000 take a few seconds)
     CAF_CHECK_EQUAL(local("kill n2"), 0);
-    std::this_thread::sleep_for(8s);  // longer than the lease: n2 leaves the member list
+    std::this_thread::sleep_for(5s);  // longer than the lease: n2 leaves the member list
+    // The others see n2 down, their links to it down, and the deliveries waiting for it.
+    auto v1 = cluster_of(1);
+    auto v3 = cluster_of(3);
+    CAF_CHECK_EQUAL(field_of(v1["members"], "n2", "state"), "down");
+    CAF_CHECK_EQUAL(field_of(v3["members"], "n2", "state"), "down");
+    CAF_CHECK_NOT_EQUAL(field_of(v1["peers"], "n2", "state"), "up");
+    CAF_CHECK_GREATER(held_for(v1, "n2") + held_for(v3, "n2"), 0);
+    CAF_MESSAGE("held for n2 during its outage: n1 " << held_for(v1, "n2") << ", n3 "
+                                                     << held_for(v3, "n2"));
+    std::this_thread::sleep_for(3s);
     CAF_CHECK_EQUAL(local("restart n2"), 0);
   });
   CAF_CHECK_EQUAL(rc, 0);
   CAF_CHECK(!has(lines, "violation"));
+  // After the run: n2 is back for everyone and nothing waits for it any more (a link that
+  // lost its connection redials with backoff: give it a few seconds).
+  for (int k : {1, 3}) {
+    auto view = cluster_of(k);
+    for (int i = 0; i < 20 && field_of(view["peers"], "n2", "state") != "up"; ++i) {
+      std::this_thread::sleep_for(500ms);
+      view = cluster_of(k);
+    }
+    CAF_CHECK_EQUAL(field_of(view["members"], "n2", "state"), "up");
+    CAF_CHECK_EQUAL(field_of(view["peers"], "n2", "state"), "up");
+    CAF_CHECK_EQUAL(held_for(view, "n2"), 0);
+  }
 }
 
 CAF_TEST(an etcd outage longer than the lease does not stop the members) {
