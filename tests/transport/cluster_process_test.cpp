@@ -10,6 +10,9 @@
 //   - a member SIGKILLed in the middle of the load and restarted some seconds later: the
 //     sends to it are held meanwhile (not dead-lettered, not compensated) and the run ends
 //     with every invariant holding;
+//   - a member SIGSTOPped past its lease and resumed: it registers again under a new
+//     incarnation, its shards stayed its own at the same epoch (nothing served twice), and
+//     the run ends with every invariant holding;
 //   - etcd killed mid-load for longer than the lease and restarted: the members keep serving
 //     and the run ends with every invariant holding.
 // Each case gets its own folder and ports; everything is stopped by pid (cluster/local down,
@@ -18,6 +21,7 @@
 #include "caf/test/unit_test.hpp"
 
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -272,6 +276,52 @@ CAF_TEST(a member killed mid-load and restarted loses and doubles nothing) {
     CAF_CHECK_EQUAL(field_of(view["peers"], "n2", "state"), "up");
     CAF_CHECK_EQUAL(held_for(view, "n2"), 0);
   }
+}
+
+CAF_TEST(a member paused past its lease registers again and serves nothing twice) {
+  // SIGSTOP n3 while orders go out, for twice the lease; SIGCONT. Nothing moved meanwhile
+  // (only an operator's forced reassignment moves a lost node's shards), so its shards
+  // stay its own at the same epoch and no other node served them; it comes back under a new
+  // incarnation (lease) and the held sends to it flow.
+  std::vector<std::string> lines;
+  std::string incarnation_before;
+  std::vector<std::string> n3_shards_before;
+  auto pid = [&] {
+    std::string out;
+    shell_run("cat " + dir + "/n3/pid", out);
+    return std::stoi(out);
+  }();
+  auto rc = demo(lines, [&] {
+    auto v = cluster_of(1);
+    incarnation_before = field_of(v["members"], "n3", "incarnation");
+    for (auto& row : v["shards"])
+      if (row.value("owner", "") == "n3")
+        n3_shards_before.push_back(row.dump());
+    std::this_thread::sleep_for(1s);
+    CAF_REQUIRE_EQUAL(::kill(pid, SIGSTOP), 0);
+    std::this_thread::sleep_for(6s);  // twice the lease
+    auto during = cluster_of(1);
+    CAF_CHECK_EQUAL(field_of(during["members"], "n3", "state"), "down");
+    CAF_CHECK_EQUAL(::kill(pid, SIGCONT), 0);
+  });
+  CAF_CHECK_EQUAL(rc, 0);
+  CAF_CHECK(!has(lines, "violation"));
+  auto after = cluster_of(1);
+  for (int i = 0; i < 20 && field_of(after["members"], "n3", "state") != "up"; ++i) {
+    std::this_thread::sleep_for(500ms);
+    after = cluster_of(1);
+  }
+  CAF_CHECK_EQUAL(field_of(after["members"], "n3", "state"), "up");
+  CAF_CHECK(!incarnation_before.empty());
+  CAF_CHECK_NOT_EQUAL(field_of(after["members"], "n3", "incarnation"), incarnation_before);
+  std::vector<std::string> n3_shards_after;
+  for (auto& row : after["shards"])
+    if (row.value("owner", "") == "n3")
+      n3_shards_after.push_back(row.dump());
+  CAF_CHECK(!n3_shards_before.empty());
+  CAF_CHECK(n3_shards_after == n3_shards_before);  // same shards, same epochs
+  auto own = cluster_of(3);
+  CAF_CHECK_EQUAL(own.value("registered", false), true);
 }
 
 CAF_TEST(an etcd outage longer than the lease does not stop the members) {
