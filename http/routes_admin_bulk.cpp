@@ -4,6 +4,7 @@
 //   POST /admin/v1/dead-letters/replay  (admin) body {"filter": {"reason", "receiver_type",
 //        "receiver", "replayed"}, "dry_run": bool, "max": 1..1000}: the matching dead letters
 //        (dry run), or each replayed with a result per item. Audited by the route table.
+#include "http/dead_letter_filter.hpp"
 #include "http/routes.hpp"
 #include "runtime/correlation_trace.hpp"
 #include "runtime/entity_ref.hpp"
@@ -50,18 +51,6 @@ void trace(face_context& fc, const httplib::Request& req, httplib::Response& res
   send_json(res, 200, {{"correlation_id", corr}, {"items", items},
                        {"records_scanned", tr->scanned}, {"truncated", tr->truncated}});
 }
-
-struct dl_filter {
-  std::string reason, receiver_type, receiver;
-  int replayed = -1;  // -1 any, 0 not yet, 1 already
-  bool matches(const DeadLetter& dl) const {
-    auto& to = dl.envelope().receiver();
-    return (reason.empty() || dl.reason() == reason)
-           && (receiver_type.empty() || ref_type(to) == receiver_type)
-           && (receiver.empty() || to == receiver)
-           && (replayed < 0 || dl.replayed() == (replayed == 1));
-  }
-};
 
 /// Reads the body; false when answered (400).
 bool parse_bulk(const httplib::Request& req, httplib::Response& res, dl_filter& f, bool& dry,

@@ -1,6 +1,7 @@
 // The admin API's lists and actions (/admin/v1): sagas by status and age (read), dead
 // letters (list and show: read; replay and drop: admin), send a command to a ref and ask an
 // entity to passivate (admin). Every call is audited by the route table.
+#include "http/dead_letter_filter.hpp"
 #include "caf/send.hpp"
 
 #include "http/routes.hpp"
@@ -77,19 +78,66 @@ bool path_dead_letter(face_context& fc, const httplib::Request& req, httplib::Re
   return true;
 }
 
+/// ?reason=&receiver_type=&receiver=&replayed=0|1; false when answered (400).
+bool listing_filter(const httplib::Request& req, httplib::Response& res, dl_filter& f) {
+  for (auto* key : {"reason", "receiver_type", "receiver"}) {
+    auto v = req.get_param_value(key);
+    if (v.size() > 200) {
+      send_error(res, 400, "invalid_argument", std::string{key} + " is at most 200 bytes", key);
+      return false;
+    }
+    (std::string{key} == "reason" ? f.reason
+     : std::string{key} == "receiver" ? f.receiver : f.receiver_type) = v;
+  }
+  if (req.has_param("replayed")) {
+    auto v = req.get_param_value("replayed");
+    if (v != "0" && v != "1") {
+      send_error(res, 400, "invalid_argument", "replayed is 0 or 1", "replayed");
+      return false;
+    }
+    f.replayed = v == "1" ? 1 : 0;
+  }
+  return true;
+}
+
 void dead_letters(face_context& fc, const httplib::Request& req, httplib::Response& res) {
   int64_t after = 0, limit = 0;
+  dl_filter f;
   if (!query_int(req, res, "after", 0, INT64_MAX, 0, after)
-      || !query_int(req, res, "limit", 1, 1000, 50, limit))
+      || !query_int(req, res, "limit", 1, 1000, 50, limit) || !listing_filter(req, res, f))
     return;
-  auto page = fc.node.dead_letters(static_cast<uint64_t>(after) + 1, static_cast<size_t>(limit));
-  if (!page)
-    return send_runtime_error(res, page.error());
+  // Pages of the store, filtered here, until `limit` match or a bounded number of records
+  // was read (one request never walks an unbounded store): `next` then resumes the scan.
+  constexpr size_t scan_max = 100000;
   json items = json::array();
-  for (auto& dl : *page)
-    items.push_back(dead_letter_json(dl));
-  json next = page->size() == static_cast<size_t>(limit) ? json(page->back().id()) : json();
-  send_json(res, 200, {{"items", items}, {"next", next}});
+  size_t scanned = 0;
+  uint64_t last = static_cast<uint64_t>(after);
+  bool more = false;
+  while (true) {
+    size_t want = f.empty() ? static_cast<size_t>(limit) - items.size() : 1000;
+    auto page = fc.node.dead_letters(last + 1, want);
+    if (!page)
+      return send_runtime_error(res, page.error());
+    for (auto& dl : *page) {
+      ++scanned;
+      last = dl.id();
+      if (f.matches(dl))
+        items.push_back(dead_letter_json(dl));
+      if (items.size() == static_cast<size_t>(limit))
+        break;
+    }
+    if (page->size() < want) {
+      // The store ends within this page: more only when the limit stopped us before its end.
+      more = !page->empty() && last != page->back().id();
+      break;
+    }
+    if (items.size() == static_cast<size_t>(limit) || scanned >= scan_max) {
+      more = true;
+      break;
+    }
+  }
+  json next = more ? json(last) : json();
+  send_json(res, 200, {{"items", items}, {"next", next}, {"scanned", scanned}});
 }
 
 void dead_letter(face_context& fc, const httplib::Request& req, httplib::Response& res) {

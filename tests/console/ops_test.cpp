@@ -82,12 +82,28 @@ CAF_TEST(a poison message becomes a dead letter that dl replay delivers once) {
   CAF_CHECK_EQUAL(bulk["items"][0]["replayed"], true);
   auto three = json_until("dl ls", [](const json& d) { return d.value("items", json::array()).size() >= 3; });
   CAF_CHECK_EQUAL(three["items"].size(), 3u);
+  // The node filters the listing: a page of one holds the first match, not the first record.
+  auto b2 = json_cmd(R"(send counter/b2 sagaforge.counter.Boom '{"why":"elsewhere"}')");
+  CAF_CHECK_EQUAL(b2.exit, 1);
+  auto only_b2 = json_cmd("dl ls --receiver counter/b2 -n 1").doc();
+  CAF_REQUIRE_EQUAL(only_b2["items"].size(), 1u);
+  CAF_CHECK_EQUAL(only_b2["items"][0]["envelope"]["receiver"], "counter/b2");
+  CAF_CHECK(only_b2["next"].is_null());
+  auto first_b1 = json_cmd("dl ls --receiver-type counter --reason poison -n 1").doc();
+  CAF_REQUIRE_EQUAL(first_b1["items"].size(), 1u);
+  CAF_CHECK_EQUAL(first_b1["items"][0]["id"], two["items"][0]["id"]);
+  CAF_CHECK(!first_b1["next"].is_null());
+  CAF_CHECK_EQUAL(val(json_cmd("dl ls --receiver-type order").doc()["items"].size()), 0u);
+  CAF_CHECK_EQUAL(json_cmd("dl ls --receiver counter/b1 --receiver-type order").exit, 0);
+  CAF_CHECK_EQUAL(val(json_cmd("dl replay --receiver counter/b2 --yes").doc()["replayed"]), 1);
+  json_until("dl ls --receiver counter/b2",
+             [](const json& d) { return d.value("items", json::array()).size() >= 2; });
   // Drop needs confirmation too, then the record is gone.
   CAF_CHECK_EQUAL(json_cmd("dl drop " + id).exit, 2);
   auto drop = json_cmd("dl drop " + id + " --yes");
   CAF_CHECK_EQUAL(drop.exit, 0);
   CAF_CHECK_EQUAL(drop.doc()["dropped"], true);
-  CAF_CHECK_EQUAL(val(json_cmd("dl ls").doc()["items"].size()), 2u);
+  CAF_CHECK_EQUAL(val(json_cmd("dl ls --receiver counter/b1").doc()["items"].size()), 2u);
   auto gone = json_cmd("dl show " + id);
   CAF_CHECK_EQUAL(gone.exit, 1);
   CAF_CHECK_EQUAL(gone.doc()["error"]["code"], "not_found");
