@@ -11,42 +11,55 @@ namespace sagaforge::bench {
 
 namespace {
 
-/// `name{peer="x"} value` or `name value`: the sample's name, its peer label ("" if none)
-/// and value; false for comments and lines that do not parse.
-bool parse_sample(const std::string& line, std::string& name, std::string& peer, double& value) {
+/// The value of label `key` in `labels` (`a="x",b="y"`), "" if absent.
+std::string label(const std::string& labels, const std::string& key) {
+  auto at = labels.find(key + "=\"");
+  if (at == std::string::npos || (at > 0 && labels[at - 1] != ','))
+    return {};
+  auto start = at + key.size() + 2;
+  auto end = labels.find('"', start);
+  return end == std::string::npos ? std::string{} : labels.substr(start, end - start);
+}
+
+struct sample_line {
+  std::string name, peer, saga;  // labels "" when absent
+  double value = 0;
+};
+
+/// `name{labels} value` or `name value`; false for comments and lines that do not parse.
+bool parse_sample(const std::string& line, sample_line& out) {
   if (line.empty() || line[0] == '#')
     return false;
   auto name_end = line.find_first_of("{ ");
   if (name_end == std::string::npos)
     return false;
-  name = line.substr(0, name_end);
-  peer.clear();
+  out.name = line.substr(0, name_end);
+  out.peer.clear();
+  out.saga.clear();
   auto rest = name_end;
   if (line[name_end] == '{') {
     auto close = line.find('}', name_end);
     if (close == std::string::npos)
       return false;
     auto labels = line.substr(name_end + 1, close - name_end - 1);
-    auto at = labels.find("peer=\"");
-    if (at != std::string::npos) {
-      auto start = at + 6;
-      auto end = labels.find('"', start);
-      if (end == std::string::npos)
-        return false;
-      peer = labels.substr(start, end - start);
-    }
+    out.peer = label(labels, "peer");
+    out.saga = label(labels, "saga");
     rest = close + 1;
   }
   const char* begin = line.c_str() + rest;
   char* end = nullptr;
-  value = std::strtod(begin, &end);  // also reads "1.5e+06" and "+Inf"
+  out.value = std::strtod(begin, &end);  // also reads "1.5e+06" and "+Inf"
   return end != begin;
 }
 
+/// after - before summed over the peers (those `only` names, when given).
 double sent_delta(const std::map<std::string, double>& before,
-                  const std::map<std::string, double>& after, bool& lost) {
+                  const std::map<std::string, double>& after, bool& lost,
+                  const std::set<std::string>* only = nullptr) {
   double sum = 0;
   for (auto& [peer, v] : after) {
+    if (only != nullptr && only->count(peer) == 0)
+      continue;
     auto b = before.find(peer);
     double d = v - (b == before.end() ? 0.0 : b->second);
     if (d < 0)
@@ -65,23 +78,27 @@ double sent_delta(const std::map<std::string, double>& before,
 plane_counters parse_plane_metrics(const std::string& text) {
   plane_counters c;
   std::istringstream in{text};
-  std::string line, name, peer;
-  double v = 0;
+  std::string line;
+  sample_line x;
   while (std::getline(in, line)) {
-    if (!parse_sample(line, name, peer, v))
+    if (!parse_sample(line, x))
       continue;
-    if (name == "sagaforge_cluster_peer_frames_sent_total")
-      c.frames_sent[peer] = v;
-    else if (name == "sagaforge_cluster_peer_items_sent_total")
-      c.items_sent[peer] = v;
-    else if (name == "sagaforge_cluster_peer_bytes_sent_total")
-      c.bytes_sent[peer] = v;
-    else if (name == "sagaforge_cluster_frames_received_total")
-      c.frames_received = v;
-    else if (name == "sagaforge_cluster_items_received_total")
-      c.items_received = v;
-    else if (name == "process_cpu_seconds_total")
-      c.cpu_s = v;
+    if (x.name == "sagaforge_cluster_peer_frames_sent_total")
+      c.frames_sent[x.peer] = x.value;
+    else if (x.name == "sagaforge_cluster_peer_items_sent_total")
+      c.items_sent[x.peer] = x.value;
+    else if (x.name == "sagaforge_cluster_peer_bytes_sent_total")
+      c.bytes_sent[x.peer] = x.value;
+    else if (x.name == "sagaforge_cluster_frames_received_total")
+      c.frames_received = x.value;
+    else if (x.name == "sagaforge_cluster_items_received_total")
+      c.items_received = x.value;
+    else if (x.name == "process_cpu_seconds_total")
+      c.cpu_s = x.value;
+    else if (x.name == "sagaforge_saga_duration_seconds_sum")
+      c.saga_seconds[x.saga] = x.value;
+    else if (x.name == "sagaforge_saga_duration_seconds_count")
+      c.sagas_timed[x.saga] = x.value;
   }
   return c;
 }
@@ -96,23 +113,24 @@ std::optional<plane_counters> scrape_plane(uint16_t port) {
   return parse_plane_metrics(res->body);
 }
 
-void plane_delta::add(const plane_counters& before, const plane_counters& after) {
+void plane_delta::add(const plane_counters& before, const plane_counters& after,
+                      const std::set<std::string>& members) {
   frames += sent_delta(before.frames_sent, after.frames_sent, series_lost);
   items += sent_delta(before.items_sent, after.items_sent, series_lost);
   bytes += sent_delta(before.bytes_sent, after.bytes_sent, series_lost);
+  frames_to_members += sent_delta(before.frames_sent, after.frames_sent, series_lost, &members);
+  items_to_members += sent_delta(before.items_sent, after.items_sent, series_lost, &members);
   frames_received += after.frames_received - before.frames_received;
   items_received += after.items_received - before.items_received;
   cpu_s += after.cpu_s - before.cpu_s;
-}
-
-void plane_delta::add(const plane_delta& other) {
-  frames += other.frames;
-  items += other.items;
-  bytes += other.bytes;
-  frames_received += other.frames_received;
-  items_received += other.items_received;
-  cpu_s += other.cpu_s;
-  series_lost = series_lost || other.series_lost;
+  for (auto& [saga, v] : after.saga_seconds) {
+    auto b = before.saga_seconds.find(saga);
+    saga_seconds[saga] += v - (b == before.saga_seconds.end() ? 0.0 : b->second);
+  }
+  for (auto& [saga, v] : after.sagas_timed) {
+    auto b = before.sagas_timed.find(saga);
+    sagas_timed[saga] += v - (b == before.sagas_timed.end() ? 0.0 : b->second);
+  }
 }
 
 } // namespace sagaforge::bench

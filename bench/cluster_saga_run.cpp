@@ -9,7 +9,10 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cmath>
+#include <limits>
 #include <optional>
+#include <set>
 #include <vector>
 
 #include "bench/demo_lines.hpp"
@@ -55,13 +58,17 @@ struct client_reading {
   }
 };
 
-sample phase_start(const std::vector<uint16_t>& member_ports, uint16_t client_port,
-                   client_reading& reading) {
+/// The client, busy from here on (restocking, seeding), is read first and then held still
+/// while the members are read, so that both readings see the same frames.
+sample phase_start(client_process& client, const std::vector<uint16_t>& member_ports,
+                   uint16_t client_port, client_reading& reading) {
   sample s;
-  s.at = clock_type::now();
-  s.members = scrape_members(member_ports);
   if (client_port != 0)
     s.client = scrape_plane(client_port);
+  client.pause();
+  s.at = clock_type::now();
+  s.members = scrape_members(member_ports);
+  client.resume();
   reading = client_reading{s.client, s.at, s.at};
   return s;
 }
@@ -84,18 +91,19 @@ sample phase_end(client_process& client, const std::vector<uint16_t>& member_por
   return s;
 }
 
-void close_window(phase_figures& ph, const sample& before, const sample& after) {
+void close_window(phase_figures& ph, const sample& before, const sample& after,
+                  const std::set<std::string>& member_ids) {
   ph.window_s = std::chrono::duration<double>(after.at - before.at).count();
   ph.members_ok = true;
   for (size_t i = 0; i < before.members.size(); ++i) {
     if (before.members[i] && after.members[i])
-      ph.members.add(*before.members[i], *after.members[i]);
+      ph.members.add(*before.members[i], *after.members[i], member_ids);
     else
       ph.members_ok = false;
   }
-  ph.client_ok = before.client && after.client;
-  if (ph.client_ok)
-    ph.client.add(*before.client, *after.client);
+  ph.client_read = before.client && after.client;
+  if (ph.client_read)
+    ph.client.add(*before.client, *after.client, member_ids);
 }
 
 /// The phase's rate from its count and seconds (the demo prints the rate rounded to 1/s).
@@ -118,6 +126,9 @@ std::vector<std::string> client_args(const cluster_saga_options& o) {
 /// set when interrupted or past the deadline (the client is then stopped).
 bool follow_client(client_process& client, const std::vector<uint16_t>& member_ports,
                    int members, clock_type::time_point deadline, config_figures& f) {
+  std::set<std::string> member_ids;  // cluster/local names its members n1 ... nN
+  for (int k = 1; k <= members; ++k)
+    member_ids.insert("n" + std::to_string(k));
   uint16_t client_port = 0;
   sample order_before, redemption_before;
   client_reading reading;
@@ -143,7 +154,7 @@ bool follow_client(client_process& client, const std::vector<uint16_t>& member_p
       break;
     case demo_line_kind::order_phase:
       f.orders.ran = in_phase = true;
-      order_before = phase_start(member_ports, client_port, reading);
+      order_before = phase_start(client, member_ports, client_port, reading);
       break;
     case demo_line_kind::order_counts:
       f.orders.done = d.count;
@@ -153,7 +164,7 @@ bool follow_client(client_process& client, const std::vector<uint16_t>& member_p
       break;
     case demo_line_kind::order_rates:
       close_window(f.orders, order_before,
-                   phase_end(client, member_ports, client_port, reading, f.orders));
+                   phase_end(client, member_ports, client_port, reading, f.orders), member_ids);
       f.orders.finished = true;
       in_phase = false;
       f.orders.p50_ms = d.p50_ms;
@@ -162,7 +173,7 @@ bool follow_client(client_process& client, const std::vector<uint16_t>& member_p
       break;
     case demo_line_kind::redemption_phase:
       f.redemptions.ran = in_phase = true;
-      redemption_before = phase_start(member_ports, client_port, reading);
+      redemption_before = phase_start(client, member_ports, client_port, reading);
       break;
     case demo_line_kind::redemption_counts:
       f.redemptions.rejected = d.rejected;
@@ -171,7 +182,8 @@ bool follow_client(client_process& client, const std::vector<uint16_t>& member_p
       break;
     case demo_line_kind::redemption_rates:
       close_window(f.redemptions, redemption_before,
-                   phase_end(client, member_ports, client_port, reading, f.redemptions));
+                   phase_end(client, member_ports, client_port, reading, f.redemptions),
+                   member_ids);
       f.redemptions.finished = true;
       in_phase = false;
       f.redemptions.seconds = d.seconds;
@@ -188,10 +200,38 @@ bool follow_client(client_process& client, const std::vector<uint16_t>& member_p
 
 } // namespace
 
-plane_delta phase_figures::total() const {
-  plane_delta t = members;
-  if (client_ok)
-    t.add(client);
+double phase_figures::sagas_timed() const {
+  auto n = members.sagas_timed.find(saga_type);
+  return n == members.sagas_timed.end() ? 0.0 : n->second;
+}
+
+double phase_figures::saga_mean_ms() const {
+  auto n = sagas_timed();
+  auto sum = members.saga_seconds.find(saga_type);
+  if (!members_ok || n <= 0 || sum == members.saga_seconds.end())
+    return std::numeric_limits<double>::quiet_NaN();
+  return sum->second / n * 1000.0;
+}
+
+plane_totals phase_figures::total() const {
+  constexpr double unknown = std::numeric_limits<double>::quiet_NaN();
+  plane_totals t;
+  if (!members_ok || members.series_lost)
+    return plane_totals{unknown, unknown, unknown, unknown, false};
+  t.frames = members.frames + client_frames();
+  t.items = members.items + client_items();
+  t.cpu_s = members.cpu_s + (client_read ? client.cpu_s : 0);
+  double client_bytes = unknown;
+  if (client_items() <= 0)
+    client_bytes = 0;
+  else if (client_read && client_lag_s == 0)
+    client_bytes = client.bytes;
+  else if (client_read && client.items > 0) {
+    // Read before its last items went out: its own bytes per item, over all it sent.
+    client_bytes = client.bytes / client.items * client_items();
+    t.bytes_estimated = true;
+  }
+  t.bytes = members.bytes + client_bytes;
   return t;
 }
 
@@ -199,6 +239,8 @@ config_figures run_configuration(const cluster_saga_options& o, int members, int
                                  int64_t etcd_port) {
   config_figures f;
   f.members = members;
+  f.orders.saga_type = "fulfillment";
+  f.redemptions.saga_type = "redemption";
   f.loadavg_before = load_average_1m();
   try {
     local_cluster_options lo;
@@ -238,16 +280,19 @@ config_figures run_configuration(const cluster_saga_options& o, int members, int
     if (followed && f.client_exit != 0)
       f.error = "the demo exited " + std::to_string(f.client_exit)
                 + " (unfinished sagas or an invariant violated: its output is above)";
-    // A cross-check on stderr: every frame received was sent by a member or the client, so
-    // the two sums agree when the client was read (up to frames in flight at the scrapes).
+    // A cross-check on stderr: the client's frames as it counted them (when it could be
+    // read at the end) and as the members received them.
     for (auto* ph : {&f.orders, &f.redemptions})
       if (ph->finished)
-        progress("%s: frames sent by members %.0f + by the client %s = %.0f; received by "
-                 "members and client %.0f",
-                 ph == &f.orders ? "orders" : "redemptions", ph->members.frames,
-                 ph->client_ok ? std::to_string(static_cast<long long>(ph->client.frames)).c_str()
-                               : "(not read)",
-                 ph->total().frames, ph->members.frames_received + ph->client.frames_received);
+        progress("%s: %.0f %s sagas timed by the members; frames sent by the members %.0f, "
+                 "by the client %.0f (its own count: %s)",
+                 ph == &f.orders ? "orders" : "redemptions", ph->sagas_timed(),
+                 ph->saga_type.c_str(), ph->members.frames,
+                 ph->client_frames(),
+                 ph->client_read ? (std::to_string(static_cast<long long>(ph->client.frames))
+                                    + (ph->client_lag_s > 0 ? ", read early" : ""))
+                                     .c_str()
+                                 : "not read");
     progress("%d member%s: cluster/local down", members, members == 1 ? "" : "s");
     cluster.down();
   } catch (const std::exception& e) {

@@ -12,6 +12,12 @@
 
 namespace sagaforge::bench {
 
+/// The data plane over a phase, every node together (NaN: not known).
+struct plane_totals {
+  double frames = 0, items = 0, bytes = 0, cpu_s = 0;
+  bool bytes_estimated = false;  // the client's bytes scaled from an earlier reading
+};
+
 /// One demo phase (orders or redemptions) as the client printed it, and the data plane's
 /// traffic from the phase's first line (before its restock or seeding) to its result line.
 struct phase_figures {
@@ -22,16 +28,26 @@ struct phase_figures {
   int64_t rejected = 0;
   double seconds = 0;     // the demo's own measure: first send to last outcome
   double per_s = 0, p50_ms = 0, p99_ms = 0;
-  plane_delta members;    // sent by the members (to each other and to the client)
-  plane_delta client;     // sent by the client node
+  plane_delta members;      // the members' counters, summed
+  plane_delta client;       // the client's own counters
   bool members_ok = false;  // every member answered both scrapes
-  bool client_ok = false;   // the client's counters were read at both ends (in the sums)
-  double client_lag_s = 0;  // > 0: the client had exited at the end; its last reading is
-                            // this much older (read every 250 ms during the phase)
+  bool client_read = false; // the client's counters were read at both ends...
+  double client_lag_s = 0;  // ...but > 0: it had exited at the end, and its last reading
+                            // (every 250 ms during the phase) is this much older
   double window_s = 0;      // wall time between the two scrapes
+  std::string saga_type;    // the members' saga metrics' label: fulfillment, redemption
 
-  /// Members' plus, when client_ok, the client's.
-  plane_delta total() const;
+  /// Mean start-to-end duration of the sagas the members finished in the window, on their
+  /// own clocks (ms; NaN if none): the sagas' own time, without the client's polling.
+  double saga_mean_ms() const;
+  double sagas_timed() const;
+
+  /// What the client sent, from the members' side: frames (items) they received minus those
+  /// they sent each other. Exact whether or not the client could be read at the end.
+  double client_frames() const { return members.frames_received - members.frames_to_members; }
+  double client_items() const { return members.items_received - members.items_to_members; }
+  /// Members' traffic plus the client's (its bytes from its own counters).
+  plane_totals total() const;
 };
 
 struct config_figures {
