@@ -145,7 +145,10 @@ int run_cluster_saga_bench(const cluster_saga_options& o) {
   auto probe_before = o.no_probe ? host_probe_sample{} : probe_host();
   auto n = run_configuration(o, static_cast<int>(o.nodes), o.port_base, o.etcd_port);
   config_figures one;
-  if (!interrupted())
+  one.members = 1;
+  if (!n.error.empty())
+    one.error = "not run: the first configuration failed";  // no ratio to compute
+  else if (!interrupted())
     one = run_configuration(o, 1, o.port_base + 100, o.etcd_port + 10);
   if (interrupted()) {
     std::fprintf(stderr, "sagaforge-bench saga --nodes: interrupted; the clusters are stopped\n");
