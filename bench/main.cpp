@@ -1,6 +1,7 @@
-// sagaforge-bench: the benchmarks, one subcommand each (`runtime`, `saga`, `http`). Figures
-// go to stdout (human-readable, or one flat JSON object with --json); progress and logs go
-// to stderr. docs/performance.md has the figures.
+// sagaforge-bench: the benchmarks, one subcommand each (`runtime`, `saga`, `http`; `saga
+// --nodes N` drives local clusters of node processes). Figures go to stdout (human-readable,
+// or one flat JSON object with --json); progress and logs go to stderr.
+// docs/performance.md has the figures.
 #include <cstdio>
 
 #include <CLI/CLI.hpp>
@@ -8,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "bench/bench_options.hpp"
+#include "bench/cluster_saga_bench.hpp"
 #include "bench/http_bench.hpp"
 #include "bench/recovery_bench.hpp"
 #include "bench/saga_bench.hpp"
@@ -88,8 +90,11 @@ int main(int argc, char** argv) {
   auto* runtime = app.add_subcommand("runtime", "durable steps/s, latency, recovery, memory");
   add_runtime_flags(*runtime, o);
   saga_options so;
-  auto* saga = app.add_subcommand("saga", "end-to-end sagas/s and latency (orders or redemptions)");
-  saga->add_option("--mode", so.mode, "order | redemption")->capture_default_str();
+  auto* saga = app.add_subcommand(
+    "saga", "end-to-end sagas/s and latency (orders or redemptions); --nodes N: through a "
+            "cluster of N processes vs 1");
+  saga->add_option("--mode", so.mode, "order | redemption (--nodes: also both)")
+    ->capture_default_str();
   saga->add_option("--sagas", so.sagas, "sagas to run")->capture_default_str();
   saga->add_option("--concurrency", so.concurrency, "closed loop: sagas in flight")
     ->capture_default_str();
@@ -105,6 +110,44 @@ int main(int argc, char** argv) {
   saga->add_flag("--json", so.json, "one flat JSON object on stdout");
   saga->add_flag("--no-probe", so.no_probe,
                  "skip the host probe (for profilers; no host_* keys are printed)");
+  // Cluster mode (bench/cluster_saga_bench.hpp): real processes through cluster/local.
+  cluster_saga_options co;
+  co.node_bin = default_node_bin();
+  co.script = default_cluster_script();
+  auto* nodes = saga->add_option(
+    "--nodes", co.nodes,
+    "cluster mode: the demo through a cluster of N member processes, then of 1, same run "
+    "(--mode order|redemption|both, default both; --sagas default 2000)");
+  saga->add_option("--redemptions", co.redemptions,
+                   "cluster mode, --mode both: redemptions (default: --sagas)")
+    ->needs(nodes);
+  saga->add_option("--port-base", co.port_base,
+                   "cluster mode: SAGAFORGE_PORT_BASE of the N-member cluster (the 1-member "
+                   "one: +100)")
+    ->needs(nodes)
+    ->capture_default_str();
+  saga->add_option("--etcd-port", co.etcd_port,
+                   "cluster mode: SAGAFORGE_ETCD_PORT of the N-member cluster (the 1-member "
+                   "one: +10)")
+    ->needs(nodes)
+    ->capture_default_str();
+  saga->add_option("--timeout-s", co.timeout_s, "cluster mode: the demo's deadline per phase")
+    ->needs(nodes)
+    ->capture_default_str();
+  saga->add_option("--node-bin", co.node_bin, "cluster mode: sagaforge-node")
+    ->needs(nodes)
+    ->capture_default_str();
+  saga->add_option("--cluster-script", co.script, "cluster mode: cluster/local")
+    ->needs(nodes)
+    ->capture_default_str();
+  saga->add_option("--node-args", co.node_args,
+                   "cluster mode: extra options for every node (SAGAFORGE_NODE_ARGS)")
+    ->needs(nodes);
+  saga->add_flag("--keep-data", co.keep_data,
+                 "cluster mode: keep the clusters' temp folders (logs, data)")
+    ->needs(nodes);
+  for (auto* in_process_only : {"--concurrency", "--rate", "--max-delay-us", "--data-dir"})
+    saga->get_option(in_process_only)->excludes(nodes);
   http_bench_options ho;
   auto* http = app.add_subcommand("http", "orders through the HTTP face vs in-process, same run");
   http->add_option("--orders", ho.orders, "orders per phase")->capture_default_str();
@@ -119,6 +162,22 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   if (http->parsed())
     return run_http_bench(ho);
+  if (saga->parsed() && nodes->count() > 0) {
+    co.mode = saga->get_option("--mode")->count() > 0 ? so.mode : "both";
+    auto sagas = saga->get_option("--sagas")->count() > 0 ? so.sagas : int64_t{2000};
+    if (co.mode == "redemption")
+      co.redemptions = sagas;
+    else {
+      co.orders = sagas;
+      if (saga->get_option("--redemptions")->count() == 0)
+        co.redemptions = sagas;
+    }
+    co.durability = so.durability;
+    co.shards = so.shards;
+    co.json = so.json;
+    co.no_probe = so.no_probe;
+    return run_cluster_saga_bench(co);
+  }
   if (saga->parsed())
     return run_saga_bench(so);
   if (runtime->parsed()) {
