@@ -9,6 +9,7 @@
 
 #include "http/face_metrics.hpp"
 #include "http/json_io.hpp"
+#include "runtime/steady_clock_ms.hpp"
 
 namespace sagaforge::http {
 
@@ -30,11 +31,6 @@ bool rate_limited(area a) {
   return a == area::business || a == area::catalog_admin;
 }
 
-int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
-}
-
 /// Access checks, then the handler; false when the request was answered without it.
 bool admit(const route& r, const access_guard& g, const httplib::Request& req,
            httplib::Response& res, role& who) {
@@ -42,7 +38,7 @@ bool admit(const route& r, const access_guard& g, const httplib::Request& req,
   if (!token_auth::allow(who, needed(r.where), req, res))
     return false;
   int64_t retry_after = 0;
-  if (rate_limited(r.where) && !g.limiter->admit(client_key(req), now_ms(), retry_after)) {
+  if (rate_limited(r.where) && !g.limiter->admit(client_key(req), steady_ms(), retry_after)) {
     res.set_header("Retry-After", std::to_string(retry_after));
     send_error(res, 429, "rate_limited",
                "too many requests from this client; retry after " + std::to_string(retry_after)

@@ -17,7 +17,6 @@ namespace {
 
 using namespace etcd_detail;
 
-constexpr size_t txn_ops_max = 128;  // etcd's default --max-txn-ops
 
 /// Unregisters a watch from its kv when the caller drops it.
 class watch_handle : public kv_watch {
@@ -73,8 +72,8 @@ public:
   caf::expected<kv_txn_result> txn(const std::vector<kv_compare>& compare,
                                    const std::vector<kv_op>& success,
                                    const std::vector<kv_op>& failure) override {
-    if (compare.size() > txn_ops_max || success.size() > txn_ops_max
-        || failure.size() > txn_ops_max)
+    if (compare.size() > kv_txn_ops_max || success.size() > kv_txn_ops_max
+        || failure.size() > kv_txn_ops_max)
       return make_runtime_error(runtime_errc::too_large,
                                 conn_->label + ": a txn takes at most 128 operations");
     json body = {{"compare", json::array()}, {"success", json::array()},

@@ -21,6 +21,10 @@
 
 namespace sagaforge::cluster {
 
+/// Operations per side of one transaction: etcd's default --max-txn-ops, which memory_kv
+/// enforces too so that tests meet the same limit as production.
+constexpr size_t kv_txn_ops_max = 128;
+
 /// One key as stored.
 struct kv_entry {
   std::string key;

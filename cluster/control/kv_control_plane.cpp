@@ -18,7 +18,6 @@ namespace sagaforge::cluster {
 
 namespace {
 
-constexpr size_t txn_ops_max = 128;
 constexpr int roster_claim_attempts = 5;
 
 int64_t wall_ms() {
@@ -77,11 +76,11 @@ caf::error kv_control_plane::impl::bootstrap(const join_request& req) {
     ops.clear();
     return r ? caf::error{} : r.error();
   };
-  bool single = 1 + names.size() + req.shard_count <= txn_ops_max;
+  bool single = 1 + names.size() + req.shard_count <= kv_txn_ops_max;
   for (uint32_t s = 0; s < req.shard_count; ++s) {
     shard_entry e{names[s % names.size()], 1, 0, ""};
     ops.push_back({kv_op::kind::put, layout::shard_key(root, s), layout::encode_shard(e), 0});
-    if (!single && ops.size() == txn_ops_max)
+    if (!single && ops.size() == kv_txn_ops_max)
       if (auto err = flush())
         return err;
   }

@@ -9,17 +9,13 @@
 
 #include "cluster/control/kv_control_plane_impl.hpp"
 #include "runtime/errors.hpp"
+#include "runtime/steady_clock_ms.hpp"
 
 namespace sagaforge::cluster {
 
 namespace {
 
 constexpr int64_t predecessor_poll_ms = 200;
-
-int64_t steady_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
-}
 
 bool is(const caf::error& err, runtime_errc code) {
   return err && err.category() == caf::atom("runtime")

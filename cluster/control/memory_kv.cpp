@@ -12,17 +12,11 @@
 #include <thread>
 
 #include "runtime/errors.hpp"
+#include "runtime/steady_clock_ms.hpp"
 
 namespace sagaforge::cluster {
 
 namespace {
-
-constexpr size_t txn_ops_max = 128;  // etcd's default --max-txn-ops
-
-int64_t steady_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
-}
 
 bool has_prefix(const std::string& key, const std::string& prefix) {
   return key.compare(0, prefix.size(), prefix) == 0;
@@ -32,20 +26,20 @@ caf::error unavailable() {
   return make_runtime_error(runtime_errc::timeout, "memory kv: unavailable (simulated outage)");
 }
 
-struct lease_state {
-  int64_t ttl_ms = 0;
-  int64_t deadline_ms = 0;
-  std::set<std::string> keys;
-};
-
-struct logged_event {
-  int64_t revision = 0;
-  kv_event ev;
-};
-
 } // namespace
 
 struct memory_kv_store::state {
+  struct lease_state {
+    int64_t ttl_ms = 0;
+    int64_t deadline_ms = 0;
+    std::set<std::string> keys;
+  };
+
+  struct logged_event {
+    int64_t revision = 0;
+    kv_event ev;
+  };
+
   std::function<int64_t()> clock;
   mutable std::mutex mtx;
   std::condition_variable cv;
@@ -189,7 +183,7 @@ private:
       }
       auto& hist = st_->history;
       auto i = std::lower_bound(hist.begin(), hist.end(), next_,
-                                [](const logged_event& e, int64_t r) { return e.revision < r; });
+                                [](const memory_kv_store::state::logged_event& e, int64_t r) { return e.revision < r; });
       std::vector<kv_event> evs;
       for (; i != hist.end(); ++i)
         if (has_prefix(i->ev.kv.key, prefix_))
@@ -251,8 +245,8 @@ public:
   caf::expected<kv_txn_result> txn(const std::vector<kv_compare>& compare,
                                    const std::vector<kv_op>& success,
                                    const std::vector<kv_op>& failure) override {
-    if (compare.size() > txn_ops_max || success.size() > txn_ops_max
-        || failure.size() > txn_ops_max)
+    if (compare.size() > kv_txn_ops_max || success.size() > kv_txn_ops_max
+        || failure.size() > kv_txn_ops_max)
       return make_runtime_error(runtime_errc::too_large, "memory kv: too many operations");
     std::lock_guard<std::mutex> guard{st_->mtx};
     if (!st_->available)
@@ -297,7 +291,7 @@ public:
     if (!st_->available)
       return unavailable();
     auto id = st_->next_lease++;
-    st_->leases[id] = lease_state{ttl_ms, st_->clock() + ttl_ms, {}};
+    st_->leases[id] = memory_kv_store::state::lease_state{ttl_ms, st_->clock() + ttl_ms, {}};
     return kv_lease{id, ttl_ms};
   }
 
@@ -337,7 +331,7 @@ public:
                                 "memory kv: compaction revision out of range");
     st_->compact_rev = revision;
     auto& h = st_->history;
-    h.erase(h.begin(), std::find_if(h.begin(), h.end(), [revision](const logged_event& e) {
+    h.erase(h.begin(), std::find_if(h.begin(), h.end(), [revision](const memory_kv_store::state::logged_event& e) {
               return e.revision > revision;
             }));
     return {};

@@ -12,6 +12,7 @@
 #include "runtime/errors.hpp"
 #include "runtime/local_envelope.hpp"
 #include "runtime/messages.hpp"
+#include "runtime/steady_clock_ms.hpp"
 
 namespace sagaforge::cluster {
 
@@ -22,11 +23,6 @@ std::string client_node(const std::string& ref) {
   auto id = ref_id(ref);
   auto colon = id.find(':');
   return colon == std::string_view::npos ? std::string{} : std::string{id.substr(0, colon)};
-}
-
-int64_t steady_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
 }
 
 /// The frame item for a message the runtime routes; false for messages that stay local.
