@@ -31,8 +31,13 @@ struct fulfillment_config {
   int64_t step_max_attempts = 4;
   int64_t retry_initial_backoff_ms = 200;
   int64_t retry_max_backoff_ms = 5000;
+  // An undo's first send waits compensation_timeout_ms for its answer; each resend waits twice
+  // as long, up to compensation_timeout_max_ms. 0 attempts: resent until it is answered (a
+  // participant down for an hour must not leave its reservations held forever); only an
+  // answer "cannot" parks the saga. N > 0: parks after N unanswered sends.
   int64_t compensation_timeout_ms = 5000;
-  int64_t compensation_max_attempts = 10;
+  int64_t compensation_timeout_max_ms = 60000;
+  int64_t compensation_max_attempts = 0;
   // -- inventory --
   int64_t inventory_history_max = 2000;  // finished reservations kept for idempotency
   // -- payment gateway (simulated) --

@@ -128,6 +128,19 @@ void resend_durable(saga_run& r, const inbound& copy, const DeliveryFailed& df) 
 
 /// One of our messages could not be delivered (retry policy exhausted) or was poison there:
 /// its outcome is unknown, so it counts as a transient failure of its step (or its undo).
+/// An undo the runtime could not deliver. Poison (the participant fails on it), an invalid
+/// message or an undeliverable ref cannot succeed by resending, and undos are resent until
+/// answered: resending those would loop through the dead letters forever. The saga parks
+/// instead, visible to the operator; anything else (resends exhausted) is sent again.
+void undo_not_delivered(saga_run& r, int k, uint32_t attempt, const DeliveryFailed& df,
+                        const std::string& why) {
+  auto& reason = df.reason();
+  if (reason == "poison" || reason == "undeliverable" || reason == "invalid")
+    on_compensated(r, k, attempt, false, why);
+  else
+    on_compensation_failure(r, k, attempt, why);
+}
+
 void on_delivery_failed(saga_run& r, const DeliveryFailed& df) {
   inbound copy{df.type(), df.payload(), "", df.envelope_id(), r.id, false};
   auto why = "delivery to " + df.receiver() + " failed (" + df.reason() + ")";
@@ -139,11 +152,11 @@ void on_delivery_failed(saga_run& r, const DeliveryFailed& df) {
   else if (shipment::Schedule x; copy.parse(x))
     on_step_result(r, r.ship_step(), x.attempt(), result_kind::transient_failure, why);
   else if (inventory::Release x; copy.parse(x))
-    on_compensation_failure(r, step_of_line(r, x.order_id(), x.line()), x.attempt(), why);
+    undo_not_delivered(r, step_of_line(r, x.order_id(), x.line()), x.attempt(), df, why);
   else if (payment::Refund x; copy.parse(x))
-    on_compensation_failure(r, r.charge_step(), x.attempt(), why);
+    undo_not_delivered(r, r.charge_step(), x.attempt(), df, why);
   else if (shipment::CancelShipment x; copy.parse(x))
-    on_compensation_failure(r, r.ship_step(), x.attempt(), why);
+    undo_not_delivered(r, r.ship_step(), x.attempt(), df, why);
   else
     resend_durable(r, copy, df);
 }

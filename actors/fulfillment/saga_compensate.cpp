@@ -1,9 +1,12 @@
 // The saga's compensation: every step that may have taken effect (done, or sent with its
-// outcome unknown) is undone in reverse order, one at a time, each with a durable timeout and
-// up to compensation_max_attempts sends; one that cannot succeed parks the saga in
+// outcome unknown) is undone in reverse order, one at a time, each send under a durable
+// timeout that doubles per resend (capped). An undo is resent until it is answered (or up to
+// compensation_max_attempts sends when that is set); an answer "cannot" parks the saga in
 // COMPENSATION_FAILED. A success that arrives after its step was undone is undone again
 // (compensations are idempotent at the participants).
 #include "actors/fulfillment/saga_internal.hpp"
+
+#include <algorithm>
 
 #include "inventory.pb.h"
 #include "order.pb.h"
@@ -42,6 +45,14 @@ void send_undo_command(saga_run& r, int k, uint32_t attempt) {
   }
 }
 
+/// How long send `attempt` of an undo waits for its answer: doubling, capped.
+int64_t compensation_timeout_ms(const fulfillment_config& cfg, uint32_t attempt) {
+  int64_t wait = cfg.compensation_timeout_ms;
+  for (uint32_t a = 1; a < attempt && wait < cfg.compensation_timeout_max_ms; ++a)
+    wait *= 2;
+  return std::min(wait, cfg.compensation_timeout_max_ms);
+}
+
 void send_compensation(saga_run& r, int k, uint32_t attempt) {
   SagaEvent ev;
   ev.mutable_compensation_sent()->set_step(k);
@@ -53,7 +64,7 @@ void send_compensation(saga_run& r, int k, uint32_t attempt) {
   t.set_step(k);
   t.set_attempt(attempt);
   t.set_compensation(true);
-  r.ctx.set_timer(step_timer, r.cfg.compensation_timeout_ms, t);
+  r.ctx.set_timer(step_timer, compensation_timeout_ms(r.cfg, attempt), t);
 }
 
 void finish(saga_run& r, SagaState::Status status, const std::string& reason) {
@@ -117,7 +128,8 @@ void on_compensation_failure(saga_run& r, int k, uint32_t attempt, const std::st
       || r.s.steps(k).status() != SagaStep::COMPENSATING
       || r.s.steps(k).compensation_attempts() != attempt)
     return;
-  if (static_cast<int64_t>(attempt) >= r.cfg.compensation_max_attempts)
+  if (r.cfg.compensation_max_attempts > 0
+      && static_cast<int64_t>(attempt) >= r.cfg.compensation_max_attempts)
     return finish(r, SagaState::COMPENSATION_FAILED,
                   "cannot undo " + r.s.steps(k).name() + " after " + std::to_string(attempt)
                     + " attempts: " + why);

@@ -170,8 +170,7 @@ void on_step_result(saga_run& r, int k, uint32_t attempt, result_kind kind,
 void on_step_timer(saga_run& r, const StepTimeout& t) {
   if (t.compensation())
     return on_compensation_failure(r, t.step(), t.attempt(),
-                                   "no answer within "
-                                     + std::to_string(r.cfg.compensation_timeout_ms) + " ms");
+                                   "no answer to send " + std::to_string(t.attempt()));
   on_step_result(r, t.step(), t.attempt(), result_kind::transient_failure,
                  "no result within " + std::to_string(r.cfg.step_timeout_ms) + " ms");
 }

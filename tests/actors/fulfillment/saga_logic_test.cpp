@@ -16,7 +16,15 @@ using namespace sagaforge::testing::ful;
 
 namespace {
 
-auto cfg = std::make_shared<const fulfillment_config>(test_config());
+/// Parks after ten unanswered undo sends (the default resends until answered: see the case
+/// "by default an unanswered undo is resent until it is answered").
+fulfillment_config bounded_config() {
+  auto c = test_config();
+  c.compensation_max_attempts = 10;
+  return c;
+}
+
+auto cfg = std::make_shared<const fulfillment_config>(bounded_config());
 auto logic = make_saga_logic(cfg);
 using result = harness_result<SagaState, SagaEvent>;
 
@@ -227,6 +235,50 @@ CAF_TEST(an undo that never answers is resent then parks) {
   CAF_CHECK_EQUAL(parked.state.status(), SagaState::COMPENSATION_FAILED);
 }
 
+CAF_TEST(by default an unanswered undo is resent until it is answered) {
+  auto unbounded_cfg = std::make_shared<const fulfillment_config>(test_config());
+  CAF_REQUIRE_EQUAL(unbounded_cfg->compensation_max_attempts, 0);
+  auto unbounded = make_saga_logic(unbounded_cfg);
+  auto run = [&](const SagaState& s, const inbound& in, int64_t now) {
+    auto r = run_command<SagaState, SagaEvent>(*unbounded, s, in, now, "fulfillment/O1");
+    CAF_CHECK(r.round_trip_ok);
+    return r;
+  };
+  auto s = run(SagaState{}, inbound::of(start_msg(), "order/O1", false), 1000).state;
+  s = run(s, inbound::of(CustomerCancel{}, "order/O1", false), 1000).state;
+  CAF_REQUIRE_EQUAL(s.status(), SagaState::COMPENSATING);
+  // A participant down for far longer than ten sends: the undo keeps going out, each send
+  // waiting twice as long as the one before, up to compensation_timeout_max_ms.
+  int64_t now = 1000;
+  int64_t last_wait = 0;
+  for (uint32_t a = 1; a <= 40; ++a) {
+    StepTimeout t;
+    t.set_step(0);
+    t.set_attempt(a);
+    t.set_compensation(true);
+    now += 60000;
+    auto r = run(s, inbound{type_name_of<StepTimeout>(), t.SerializeAsString(), "", "timer", "",
+                            false},
+                 now);
+    CAF_REQUIRE_EQUAL(r.state.status(), SagaState::COMPENSATING);
+    CAF_REQUIRE_EQUAL(r.sends.size(), 1u);
+    CAF_CHECK_EQUAL(r.sends[0].msg.type, type_name_of<inventory::Release>());
+    CAF_REQUIRE_EQUAL(r.timers_set.size(), 1u);
+    CAF_CHECK_GREATER_OR_EQUAL(r.timers_set[0].delay_ms, last_wait);
+    last_wait = r.timers_set[0].delay_ms;
+    s = r.state;
+  }
+  CAF_CHECK_EQUAL(last_wait, unbounded_cfg->compensation_timeout_max_ms);
+  // The participant is back: its answer to any send completes the compensation.
+  inventory::ReleaseResult released;
+  released.set_order_id("O1");
+  released.set_line(0);
+  released.set_attempt(41);
+  released.set_released(2);
+  auto done = run(s, inbound::of(released, "inventory/SKU-0000", false), now + 1);
+  CAF_CHECK_EQUAL(done.state.status(), SagaState::COMPENSATED);
+}
+
 CAF_TEST(strangers and forged timers are refused) {
   auto s = started();
   auto stranger = from(s, reserved(), "inventory/SKU-0009");
@@ -255,4 +307,38 @@ CAF_TEST(a delivery failure counts as a transient failure of its step) {
   auto r = timer(s, df, 2000);
   CAF_CHECK_EQUAL(r.state.steps(0).status(), SagaStep::RETRY_WAIT);
   CAF_CHECK_NOT_EQUAL(r.state.steps(0).last_error().find("max_attempts"), std::string::npos);
+}
+
+CAF_TEST(an undo that is poison parks the saga and one whose resends ran out is sent again) {
+  auto unbounded = make_saga_logic(std::make_shared<const fulfillment_config>(test_config()));
+  auto run = [&](const SagaState& s, const inbound& in, int64_t now) {
+    auto r = run_command<SagaState, SagaEvent>(*unbounded, s, in, now, "fulfillment/O1");
+    CAF_CHECK(r.round_trip_ok);
+    return r;
+  };
+  auto s = run(SagaState{}, inbound::of(start_msg(), "order/O1", false), 1000).state;
+  s = run(s, inbound::of(CustomerCancel{}, "order/O1", false), 1000).state;
+  CAF_REQUIRE_EQUAL(s.status(), SagaState::COMPENSATING);
+  auto failed_undo = [](const std::string& reason) {
+    inventory::Release undo;
+    undo.set_order_id("O1");
+    undo.set_line(0);
+    undo.set_attempt(1);
+    DeliveryFailed df;
+    df.set_receiver("inventory/SKU-0000");
+    df.set_type(type_name_of<inventory::Release>());
+    df.set_payload(undo.SerializeAsString());
+    df.set_reason(reason);
+    return inbound{type_name_of<DeliveryFailed>(), df.SerializeAsString(), "", "failed:x", "",
+                   false};
+  };
+  auto again = run(s, failed_undo("max_age"), 2000);
+  CAF_CHECK_EQUAL(again.state.status(), SagaState::COMPENSATING);
+  CAF_REQUIRE_EQUAL(again.sends.size(), 1u);
+  CAF_CHECK_EQUAL(again.sends[0].msg.type, type_name_of<inventory::Release>());
+  // Resending a poison undo would only dead-letter it again, forever.
+  auto parked = run(s, failed_undo("poison"), 2000);
+  CAF_CHECK_EQUAL(parked.state.status(), SagaState::COMPENSATION_FAILED);
+  CAF_CHECK(parked.sends.empty() || parked.sends[0].msg.type != type_name_of<inventory::Release>());
+  CAF_CHECK_NOT_EQUAL(parked.state.reason().find("poison"), std::string::npos);
 }
