@@ -6,6 +6,7 @@
 #include "runtime/durable_mailbox.hpp"
 #include "runtime/errors.hpp"
 #include "runtime/log_keys.hpp"
+#include "runtime/invariant.hpp"
 
 namespace sagaforge {
 
@@ -68,6 +69,7 @@ bool read_tail_fields(std::string_view value, uint8_t flags, size_t& pos, size_t
 
 std::string encode_log_value(const record_work& work, std::string_view ref,
                              const StepRecord& rec) {
+  SAGAFORGE_ASSERT(!ref.empty() && ref.size() <= 0xffff, "a ref fits the 16-bit length field");
   auto flags = work_flags(work);
   std::string out;
   out.reserve(3 + ref.size() + 12 + rec.ByteSizeLong());
@@ -79,7 +81,7 @@ std::string encode_log_value(const record_work& work, std::string_view ref,
   out.append(4, '\0');
   if (flags & record_flag_wake)
     put_be64(out, static_cast<uint64_t>(work.wake_ms));
-  rec.AppendToString(&out);
+  SAGAFORGE_ASSERT(rec.AppendToString(&out), "Protobuf encodes a step record");
   seal(out, crc_at);
   return out;
 }
@@ -167,7 +169,7 @@ std::string encode_snapshot_value(const record_work& work, const EntitySnapshot&
   out.append(4, '\0');
   if (flags & record_flag_wake)
     put_be64(out, static_cast<uint64_t>(work.wake_ms));
-  snap.AppendToString(&out);
+  SAGAFORGE_ASSERT(snap.AppendToString(&out), "Protobuf encodes a snapshot");
   seal(out, crc_at);
   return out;
 }
@@ -191,7 +193,7 @@ caf::expected<snapshot_header> decode_snapshot_header(std::string_view value) {
 
 std::string encode_dead_letter(const DeadLetter& dl) {
   std::string out(5, '\0');  // a 0 byte is no Protobuf tag: format 2 values never start so
-  dl.AppendToString(&out);
+  SAGAFORGE_ASSERT(dl.AppendToString(&out), "Protobuf encodes a dead letter");
   seal(out, 1);
   return out;
 }

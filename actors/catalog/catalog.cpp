@@ -3,6 +3,7 @@
 
 #include "catalog.pb.h"
 #include "runtime/entity_ref.hpp"
+#include "runtime/invariant.hpp"
 
 namespace sagaforge::catalog {
 
@@ -52,8 +53,8 @@ void decide(const CatalogState& s, const inbound& in, ctx_t& ctx) {
 }
 
 void apply(CatalogState& s, const CatalogEvent& ev) {
-  if (ev.has_upserted())
-    *s.mutable_product() = ev.upserted().product();
+  SAGAFORGE_ASSERT(ev.has_upserted(), "CatalogEvent of no kind (corrupt, or from a newer build)");
+  *s.mutable_product() = ev.upserted().product();
 }
 
 }  // namespace

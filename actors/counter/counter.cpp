@@ -6,6 +6,7 @@
 
 #include "counter.pb.h"
 #include "envelope.pb.h"
+#include "runtime/invariant.hpp"
 
 namespace sagaforge::counter {
 
@@ -139,7 +140,7 @@ void apply(CounterState& s, const CounterEvent& ev) {
       s.set_timers_fired(s.timers_fired() + 1);
       break;
     case CounterEvent::KIND_NOT_SET:
-      break;
+      SAGAFORGE_UNREACHABLE("CounterEvent of no kind (corrupt, or from a newer build)");
   }
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "actors/fulfillment/saga_internal.hpp"
+#include "runtime/invariant.hpp"
 
 namespace sagaforge::fulfillment::detail {
 
@@ -144,6 +145,8 @@ void apply_saga(SagaState& s, const SagaEvent& ev) {
       add_ledger(s, ev.cancel_refused().at_ms(), "refused", "customer cancel",
                  ev.cancel_refused().reason());
       break;
+    case SagaEvent::KIND_NOT_SET:
+      SAGAFORGE_UNREACHABLE("SagaEvent of no kind (corrupt, or from a newer build)");
     default:
       apply_step_event(s, ev);
       apply_compensation_event(s, ev);

@@ -6,6 +6,7 @@
 #include "envelope.pb.h"
 #include "inventory.pb.h"
 #include "runtime/entity_ref.hpp"
+#include "runtime/invariant.hpp"
 
 namespace sagaforge::inventory {
 
@@ -219,7 +220,7 @@ void apply(InventoryState& s, const InventoryEvent& ev) {
       break;
     }
     case InventoryEvent::KIND_NOT_SET:
-      break;
+      SAGAFORGE_UNREACHABLE("InventoryEvent of no kind (corrupt, or from a newer build)");
   }
 }
 

@@ -5,6 +5,7 @@
 #include "notification.pb.h"
 #include "order_events.pb.h"
 #include "runtime/entity_ref.hpp"
+#include "runtime/invariant.hpp"
 
 namespace sagaforge::notification {
 
@@ -59,8 +60,8 @@ void decide(const NotificationState& s, const inbound& in, ctx_t& ctx,
 }
 
 void apply(NotificationState& s, const NotificationEvent& ev) {
-  if (!ev.has_notified())
-    return;
+  SAGAFORGE_ASSERT(ev.has_notified(),
+                   "NotificationEvent of no kind (corrupt, or from a newer build)");
   auto forget = std::min<int64_t>(ev.notified().forget_oldest(), s.sent_size());
   if (forget > 0)
     s.mutable_sent()->DeleteSubrange(0, static_cast<int>(forget));

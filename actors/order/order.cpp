@@ -6,6 +6,7 @@
 #include "order.pb.h"
 #include "order_events.pb.h"
 #include "runtime/entity_ref.hpp"
+#include "runtime/invariant.hpp"
 
 namespace sagaforge::order {
 
@@ -190,7 +191,7 @@ void apply(OrderState& s, const OrderEvent& ev) {
       s.set_finished_ms(ev.cancelled().at_ms());
       break;
     case OrderEvent::KIND_NOT_SET:
-      break;
+      SAGAFORGE_UNREACHABLE("OrderEvent of no kind (corrupt, or from a newer build)");
   }
 }
 

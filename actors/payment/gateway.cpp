@@ -4,6 +4,7 @@
 #include "actors/payment/breaker.hpp"
 #include "envelope.pb.h"
 #include "runtime/entity_ref.hpp"
+#include "runtime/invariant.hpp"
 
 namespace sagaforge::payment {
 
@@ -160,7 +161,7 @@ void apply(GatewayState& s, const GatewayEvent& ev) {
         s.set_voided_cents(s.voided_cents() + ev.settled().amount_cents());
       break;
     case GatewayEvent::KIND_NOT_SET:
-      break;
+      SAGAFORGE_UNREACHABLE("GatewayEvent of no kind (corrupt, or from a newer build)");
   }
 }
 

@@ -4,6 +4,7 @@
 #include "envelope.pb.h"
 #include "payment.pb.h"
 #include "runtime/entity_ref.hpp"
+#include "runtime/invariant.hpp"
 
 namespace sagaforge::payment {
 
@@ -220,7 +221,7 @@ void apply(PaymentState& s, const PaymentEvent& ev) {
       s.set_voids(s.voids() + 1);
       break;
     case PaymentEvent::KIND_NOT_SET:
-      break;
+      SAGAFORGE_UNREACHABLE("PaymentEvent of no kind (corrupt, or from a newer build)");
   }
 }
 

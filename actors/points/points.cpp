@@ -11,6 +11,7 @@
 #include "points.pb.h"
 #include "runtime/entity_ref.hpp"
 #include "runtime/errors.hpp"
+#include "runtime/invariant.hpp"
 
 namespace sagaforge::points {
 
@@ -131,7 +132,7 @@ void apply(PointsState& s, const PointsEvent& ev) {
       break;
     }
     case PointsEvent::KIND_NOT_SET:
-      break;
+      SAGAFORGE_UNREACHABLE("PointsEvent of no kind (corrupt, or from a newer build)");
   }
 }
 

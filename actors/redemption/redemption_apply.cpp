@@ -2,6 +2,7 @@
 // models), what "settled" means, and the names docs/loyalty.md uses.
 #include "actors/redemption/redemption.hpp"
 #include "actors/redemption/redemption_steps.hpp"
+#include "runtime/invariant.hpp"
 
 namespace sagaforge::redemption {
 
@@ -113,6 +114,8 @@ void apply_forward(RedemptionState& s, const RedemptionEvent& ev) {
       if (s.reason().empty())
         s.set_reason(ev.failed().reason());
       break;
+    case RedemptionEvent::KIND_NOT_SET:
+      SAGAFORGE_UNREACHABLE("RedemptionEvent of no kind (corrupt, or from a newer build)");
     default:
       apply_compensation(s, ev);
       break;

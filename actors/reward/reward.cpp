@@ -9,6 +9,7 @@
 #include "reward.pb.h"
 #include "runtime/entity_ref.hpp"
 #include "runtime/errors.hpp"
+#include "runtime/invariant.hpp"
 
 namespace sagaforge::reward {
 
@@ -94,7 +95,7 @@ void apply(RewardState& s, const RewardEvent& ev) {
       allocation_slot(s, ev.voided().redemption_id())->set_status(ALLOCATION_VOIDED);
       break;
     case RewardEvent::KIND_NOT_SET:
-      break;
+      SAGAFORGE_UNREACHABLE("RewardEvent of no kind (corrupt, or from a newer build)");
   }
 }
 

@@ -6,6 +6,7 @@
 #include "envelope.pb.h"
 #include "runtime/entity_ref.hpp"
 #include "shipment.pb.h"
+#include "runtime/invariant.hpp"
 
 namespace sagaforge::shipment {
 
@@ -137,7 +138,7 @@ void apply(ShipmentState& s, const ShipmentEvent& ev) {
       s.set_updated_ms(ev.advanced().at_ms());
       break;
     case ShipmentEvent::KIND_NOT_SET:
-      break;
+      SAGAFORGE_UNREACHABLE("ShipmentEvent of no kind (corrupt, or from a newer build)");
   }
 }
 
