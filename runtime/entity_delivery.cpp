@@ -16,15 +16,14 @@
 #include "runtime/local_envelope.hpp"
 #include "runtime/log_keys.hpp"
 #include "runtime/messages.hpp"
+#include "runtime/retry_policy.hpp"
 
 namespace sagaforge {
 
 int64_t entity_core::backoff_ms(uint32_t attempts) {
   auto& cfg = rt_.settings();
-  int64_t base = cfg.retry_initial_backoff_ms;
-  for (uint32_t i = 1; i < attempts && base < cfg.retry_max_backoff_ms; ++i)
-    base *= 2;
-  base = std::min(base, cfg.retry_max_backoff_ms);
+  auto base = retry_policy{cfg.retry_initial_backoff_ms, cfg.retry_max_backoff_ms}.base_delay_ms(
+    attempts);
   // Jitter in [0.5, 1.5) x base, so resends after a restart do not arrive in lockstep.
   return base / 2 + static_cast<int64_t>(rng_() % static_cast<uint64_t>(base + 1));
 }

@@ -11,6 +11,7 @@
 #include "payment.pb.h"
 #include "runtime/entity_ref.hpp"
 #include "shipment.pb.h"
+#include "runtime/retry_policy.hpp"
 
 namespace sagaforge::fulfillment {
 
@@ -233,10 +234,8 @@ bool is_settled(const SagaState& s) {
 
 int64_t saga_backoff_ms(const fulfillment_config& cfg, const std::string& order_id, int step,
                         uint32_t attempt) {
-  int64_t base = cfg.retry_initial_backoff_ms;
-  for (uint32_t i = 1; i < attempt && base < cfg.retry_max_backoff_ms; ++i)
-    base *= 2;
-  base = std::min(base, cfg.retry_max_backoff_ms);
+  auto base = retry_policy{cfg.retry_initial_backoff_ms, cfg.retry_max_backoff_ms}.base_delay_ms(
+    attempt);
   auto jitter = permille_of(order_id + "#backoff#" + std::to_string(step), attempt);
   return base + base * jitter / 2000;
 }

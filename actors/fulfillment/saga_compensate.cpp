@@ -6,12 +6,11 @@
 // (compensations are idempotent at the participants).
 #include "actors/fulfillment/saga_internal.hpp"
 
-#include <algorithm>
-
 #include "inventory.pb.h"
 #include "order.pb.h"
 #include "payment.pb.h"
 #include "shipment.pb.h"
+#include "runtime/retry_policy.hpp"
 
 namespace sagaforge::fulfillment::detail {
 
@@ -45,12 +44,11 @@ void send_undo_command(saga_run& r, int k, uint32_t attempt) {
   }
 }
 
-/// How long send `attempt` of an undo waits for its answer: doubling, capped.
-int64_t compensation_timeout_ms(const fulfillment_config& cfg, uint32_t attempt) {
-  int64_t wait = cfg.compensation_timeout_ms;
-  for (uint32_t a = 1; a < attempt && wait < cfg.compensation_timeout_max_ms; ++a)
-    wait *= 2;
-  return std::min(wait, cfg.compensation_timeout_max_ms);
+/// How send `attempt` of an undo waits for its answer (doubling, capped) and how many sends
+/// there are (0: until answered).
+retry_policy undo_policy(const fulfillment_config& cfg) {
+  return {cfg.compensation_timeout_ms, cfg.compensation_timeout_max_ms,
+          cfg.compensation_max_attempts};
 }
 
 void send_compensation(saga_run& r, int k, uint32_t attempt) {
@@ -64,7 +62,7 @@ void send_compensation(saga_run& r, int k, uint32_t attempt) {
   t.set_step(k);
   t.set_attempt(attempt);
   t.set_compensation(true);
-  r.ctx.set_timer(step_timer, compensation_timeout_ms(r.cfg, attempt), t);
+  r.ctx.set_timer(step_timer, undo_policy(r.cfg).base_delay_ms(attempt), t);
 }
 
 void finish(saga_run& r, SagaState::Status status, const std::string& reason) {
@@ -128,8 +126,7 @@ void on_compensation_failure(saga_run& r, int k, uint32_t attempt, const std::st
       || r.s.steps(k).status() != SagaStep::COMPENSATING
       || r.s.steps(k).compensation_attempts() != attempt)
     return;
-  if (r.cfg.compensation_max_attempts > 0
-      && static_cast<int64_t>(attempt) >= r.cfg.compensation_max_attempts)
+  if (undo_policy(r.cfg).exhausted(attempt))
     return finish(r, SagaState::COMPENSATION_FAILED,
                   "cannot undo " + r.s.steps(k).name() + " after " + std::to_string(attempt)
                     + " attempts: " + why);

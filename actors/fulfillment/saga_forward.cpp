@@ -7,6 +7,7 @@
 #include "order.pb.h"
 #include "payment.pb.h"
 #include "runtime/entity_ref.hpp"
+#include "runtime/retry_policy.hpp"
 #include "shipment.pb.h"
 
 namespace sagaforge::fulfillment::detail {
@@ -91,7 +92,9 @@ void advance(saga_run& r, int next) {
 void transient_failure(saga_run& r, int k, const std::string& why) {
   auto& step = r.s.steps(k);
   auto attempt = step.attempts();
-  if (static_cast<int64_t>(attempt) >= r.cfg.step_max_attempts)
+  retry_policy policy{r.cfg.retry_initial_backoff_ms, r.cfg.retry_max_backoff_ms,
+                      r.cfg.step_max_attempts};
+  if (policy.exhausted(attempt))
     return start_compensation(r, step.name() + " gave up after " + std::to_string(attempt)
                                    + " attempts: " + why);
   auto backoff = saga_backoff_ms(r.cfg, r.id, k, attempt);

@@ -7,6 +7,7 @@
 #include "actors/redemption/redemption_steps.hpp"
 #include "points.pb.h"
 #include "reward.pb.h"
+#include "runtime/retry_policy.hpp"
 
 namespace sagaforge::redemption::detail {
 
@@ -40,11 +41,9 @@ void issue(step& st, Branch b, bool restart) {
   st.emit(std::move(ev));
 }
 
-int64_t backoff_ms(const loyalty::loyalty_config& cfg, uint32_t attempts) {
-  int64_t delay = cfg.compensation_backoff_initial_ms;
-  for (uint32_t i = 1; i < attempts && delay < cfg.compensation_backoff_max_ms; ++i)
-    delay *= 2;
-  return std::min(delay, cfg.compensation_backoff_max_ms);
+retry_policy compensation_policy(const loyalty::loyalty_config& cfg) {
+  return {cfg.compensation_backoff_initial_ms, cfg.compensation_backoff_max_ms,
+          cfg.compensation_attempts_max};
 }
 
 void give_up(step& st, Branch b, const std::string& error) {
@@ -91,10 +90,11 @@ void on_compensation_delivery_failed(step& st, Branch b, const std::string& erro
   auto* e = ledger_entry(st.next, b);
   if (e == nullptr || e->status() != COMP_PENDING)
     return;
-  if (static_cast<int64_t>(e->attempts()) >= st.cfg.compensation_attempts_max)
+  auto policy = compensation_policy(st.cfg);
+  if (policy.exhausted(e->attempts()))
     return give_up(st, b, error + "; gave up after " + std::to_string(e->attempts())
                             + " attempts");
-  auto delay = backoff_ms(st.cfg, e->attempts());
+  auto delay = policy.base_delay_ms(e->attempts());
   RedemptionEvent ev;
   auto* r = ev.mutable_comp_retry();
   r->set_branch(b);
