@@ -36,6 +36,7 @@
 #include "tests/support/shell_run.hpp"
 #include "tests/support/tcp_probe.hpp"
 #include "tests/transport/cluster_effects.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using namespace std::chrono_literals;
 using sagaforge::testing::cluster_effects;
@@ -45,16 +46,6 @@ using sagaforge::testing::tcp_probe;
 using sagaforge::testing::tcp_probe_result;
 
 namespace {
-
-std::string make_temp_dir() {
-  std::string base = std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp";
-  std::string tmpl = base + "/sagaforge-auth-XXXXXX";
-  std::vector<char> buf(tmpl.begin(), tmpl.end());
-  buf.push_back('\0');
-  if (::mkdtemp(buf.data()) == nullptr)
-    throw std::runtime_error("mkdtemp failed in " + base);
-  return buf.data();
-}
 
 bool contains(const std::string& text, const std::string& what) {
   return text.find(what) != std::string::npos;
@@ -72,7 +63,7 @@ struct node_run {
 /// Certificates only: the cluster CA with n1 and n2 in certs/ (the folder cluster/local uses),
 /// and a second CA with certificates for the same names in foreign/.
 struct certs_fixture {
-  std::string dir = make_temp_dir();
+  std::string dir = sagaforge::testing::make_temp_dir("sagaforge-auth");
   std::string src = SAGAFORGE_SOURCE_DIR;
   std::string certs = dir + "/certs";
   std::string foreign = dir + "/foreign";

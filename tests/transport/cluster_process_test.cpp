@@ -36,6 +36,7 @@
 #include "tests/process/child_process.hpp"
 #include "tests/support/abort_cleanup.hpp"
 #include "tests/support/shell_run.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using namespace std::chrono_literals;
 using sagaforge::testing::abort_cleanup;
@@ -44,18 +45,8 @@ using sagaforge::testing::shell_run;
 
 namespace {
 
-std::string make_temp_dir() {
-  std::string base = std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp";
-  std::string tmpl = base + "/sagaforge-cluster-XXXXXX";
-  std::vector<char> buf(tmpl.begin(), tmpl.end());
-  buf.push_back('\0');
-  if (::mkdtemp(buf.data()) == nullptr)
-    throw std::runtime_error("mkdtemp failed in " + base);
-  return buf.data();
-}
-
 struct fixture {
-  std::string dir = make_temp_dir();
+  std::string dir = sagaforge::testing::make_temp_dir("sagaforge-cluster");
   std::string script = SAGAFORGE_SOURCE_DIR "/cluster/local";
   // A failed CAF_REQUIRE or the watchdog aborts without the destructor below: still stop
   // the cluster (the environment set in the constructor names its folder).

@@ -29,6 +29,7 @@
 #include "runtime/node_runtime.hpp"
 #include "runtime/runtime_config.hpp"
 #include "tests/support/shared_map_control_plane.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using namespace sagaforge;
 using namespace std::chrono_literals;
@@ -37,16 +38,6 @@ using clock_type = std::chrono::steady_clock;
 namespace {
 
 constexpr uint32_t shards = 8;
-
-std::string make_temp_dir() {
-  std::string base = std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp";
-  std::string tmpl = base + "/sagaforge-dataplane-XXXXXX";
-  std::vector<char> buf(tmpl.begin(), tmpl.end());
-  buf.push_back('\0');
-  if (::mkdtemp(buf.data()) == nullptr)
-    throw std::runtime_error("mkdtemp failed in " + base);
-  return buf.data();
-}
 
 struct system_config : runtime_system_config {
   system_config() {
@@ -140,7 +131,7 @@ counter::CounterState state_of(const EntityReport& rep) {
 }
 
 struct fixture {
-  std::string base = make_temp_dir();
+  std::string base = sagaforge::testing::make_temp_dir("sagaforge-dataplane");
   std::shared_ptr<testing::shared_cluster> cluster =
     std::make_shared<testing::shared_cluster>(shards, std::vector<std::string>{"n1", "n2"});
   test_member n1{"n1", base + "/n1", cluster};
