@@ -169,6 +169,12 @@ private:
     std::string error;
   };
   std::unordered_map<std::string, crash_record> crashes_;
+  /// decide's view of this entity's outbox (decide_env::unacked_to): a send to `receiver`
+  /// still waits for its ack. Captures this: entity_core lives behind a unique_ptr.
+  std::function<bool(const std::string&)> unacked_to_ = [this](const std::string& receiver) {
+    auto* ch = img_.mailbox.channel(receiver);
+    return ch != nullptr && !ch->empty();
+  };
   timer_handle resend_timer_;  // the armed resend tick (one at a time); cancelled when the
                                // outbox empties
   std::unordered_map<std::string, timer_handle> timer_handles_;  // armed durable timers

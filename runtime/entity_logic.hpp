@@ -117,6 +117,9 @@ struct effects {
 struct decide_env {
   const std::string& self;
   int64_t now_ms = 0;
+  /// True while a send of this entity to the given ref waits for its ack: the receiver has
+  /// not durably taken it yet (unreachable, restarting, or behind). Null: nothing waits.
+  const std::function<bool(const std::string&)>* unacked_to = nullptr;
 };
 
 /// Type-erased entity logic, as the runtime drives it.
@@ -179,6 +182,12 @@ public:
 
   int64_t now_ms() const { return env_.now_ms; }
   const std::string& self() const { return env_.self; }
+  /// Whether an earlier send to `receiver` still waits for its ack. A timeout that measures
+  /// how long a participant takes to answer can stop counting while its command has not
+  /// even reached it (a cluster member down: the runtime holds the send and resends it).
+  bool awaiting_ack(const std::string& receiver) const {
+    return env_.unacked_to != nullptr && (*env_.unacked_to)(receiver);
+  }
 
 private:
   effects& out_;

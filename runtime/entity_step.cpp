@@ -172,7 +172,7 @@ bool entity_core::run_step(const inbound& in, const Envelope* src, const interna
                            const std::string& crash_key) {
   auto& cfg = rt_.settings();
   effects fx;
-  decide_env env{ref_, rt_.now_ms()};
+  decide_env env{ref_, rt_.now_ms(), &unacked_to_};
   std::string failure;
   try {
     logic_->decide(*img_.state, in, env, fx);

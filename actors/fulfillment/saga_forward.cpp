@@ -174,7 +174,18 @@ void on_step_timer(saga_run& r, const StepTimeout& t) {
   if (t.compensation())
     return on_compensation_failure(r, t.step(), t.attempt(),
                                    "no answer to send " + std::to_string(t.attempt()));
-  on_step_result(r, t.step(), t.attempt(), result_kind::transient_failure,
+  auto k = t.step();
+  if (r.forward() && k == r.s.current() && k >= 0 && k < r.steps()
+      && r.s.steps(k).status() == SagaStep::RUNNING && t.attempt() == r.s.steps(k).attempts()
+      && r.ctx.awaiting_ack(participant_of(r, k))) {
+    // The command has not reached the participant yet (a member down: the runtime holds it
+    // and resends it). The timeout measures the participant's answer, so it starts over
+    // instead of counting an attempt: an outage delays the order rather than cancelling it.
+    // If the runtime gives up on the send, its DeliveryFailed is the step's failure.
+    r.ctx.set_timer(step_timer, r.cfg.step_timeout_ms, t);
+    return;
+  }
+  on_step_result(r, k, t.attempt(), result_kind::transient_failure,
                  "no result within " + std::to_string(r.cfg.step_timeout_ms) + " ms");
 }
 

@@ -39,10 +39,12 @@ struct harness_result {
 template <class State, class Event>
 harness_result<State, Event> run_command(const entity_logic& logic, const State& state,
                                          const inbound& in, int64_t now_ms = 1000,
-                                         const std::string& self = "test/self") {
+                                         const std::string& self = "test/self",
+                                         const std::function<bool(const std::string&)>*
+                                           unacked_to = nullptr) {
   harness_result<State, Event> out;
   effects fx;
-  decide_env env{self, now_ms};
+  decide_env env{self, now_ms, unacked_to};
   logic.decide(state, in, env, fx);
   State next = state;
   for (auto& ev : fx.events) {

@@ -342,3 +342,27 @@ CAF_TEST(an undo that is poison parks the saga and one whose resends ran out is 
   CAF_CHECK(parked.sends.empty() || parked.sends[0].msg.type != type_name_of<inventory::Release>());
   CAF_CHECK_NOT_EQUAL(parked.state.reason().find("poison"), std::string::npos);
 }
+
+CAF_TEST(a step timeout starts over while the command waits for its ack) {
+  auto s = started();
+  StepTimeout t;
+  t.set_step(0);
+  t.set_attempt(1);
+  inbound fired{type_name_of<StepTimeout>(), t.SerializeAsString(), "", "timer", "", false};
+  // The participant has not taken the Reserve yet (its member is down, the runtime holds it).
+  std::function<bool(const std::string&)> held = [](const std::string& to) {
+    return to == "inventory/SKU-0000";
+  };
+  auto waiting = run_command<SagaState, SagaEvent>(*logic, s, fired, 6000, "fulfillment/O1", &held);
+  CAF_CHECK(waiting.round_trip_ok);
+  CAF_CHECK(waiting.events.empty());
+  CAF_CHECK(waiting.sends.empty());
+  CAF_REQUIRE_EQUAL(waiting.timers_set.size(), 1u);
+  CAF_CHECK_EQUAL(waiting.timers_set[0].delay_ms, cfg->step_timeout_ms);
+  CAF_CHECK_EQUAL(waiting.state.steps(0).status(), SagaStep::RUNNING);
+  CAF_CHECK_EQUAL(waiting.state.steps(0).attempts(), 1u);
+  // Delivered and still no answer: now the timeout counts as a failed attempt.
+  std::function<bool(const std::string&)> none = [](const std::string&) { return false; };
+  auto counted = run_command<SagaState, SagaEvent>(*logic, s, fired, 6000, "fulfillment/O1", &none);
+  CAF_CHECK_EQUAL(counted.state.steps(0).status(), SagaStep::RETRY_WAIT);
+}
