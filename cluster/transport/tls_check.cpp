@@ -18,9 +18,12 @@
 
 #include "caf/expected.hpp"
 
+#include "cluster/transport/openssl_handles.hpp"
 #include "runtime/errors.hpp"
 
 namespace sagaforge::cluster {
+
+using namespace openssl_handles;
 
 namespace {
 
@@ -36,23 +39,6 @@ std::string openssl_reason() {
   ERR_clear_error();
   return buf;
 }
-
-int passphrase_cb(char* buf, int size, int, void* user) {
-  auto* pass = static_cast<const std::string*>(user);
-  auto n = std::min<int>(size - 1, static_cast<int>(pass->size()));
-  std::copy_n(pass->data(), n, buf);
-  buf[n] = '\0';
-  return n;
-}
-
-template <class T, void (*Free)(T*)>
-struct freer {
-  void operator()(T* p) const { Free(p); }
-};
-using ctx_ptr = std::unique_ptr<SSL_CTX, freer<SSL_CTX, SSL_CTX_free>>;
-using x509_ptr = std::unique_ptr<X509, freer<X509, X509_free>>;
-using store_ptr = std::unique_ptr<X509_STORE, freer<X509_STORE, X509_STORE_free>>;
-using store_ctx_ptr = std::unique_ptr<X509_STORE_CTX, freer<X509_STORE_CTX, X509_STORE_CTX_free>>;
 
 caf::error check_key_pair(const tls_files& f) {
   ctx_ptr ctx{SSL_CTX_new(TLS_method())};
