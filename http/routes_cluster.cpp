@@ -51,7 +51,9 @@ json view_json(const cluster_view& v) {
             {"moved_in", v.moved_in},
             {"moved_out", v.moved_out},
             {"fenced", v.fenced},
-            {"held", v.held}}}};
+            {"held", v.held},
+            {"refused_hellos", v.refused_hellos},
+            {"unproven", v.unproven}}}};
 }
 
 }  // namespace

@@ -132,6 +132,12 @@ void runtime_collector::collect_cluster(std::vector<MetricFamily>& out) const {
   add(moved, static_cast<double>(v.moved_in), {{"direction", "in"}});
   one(out, "cluster_fenced_total", "Envelopes dropped from a sender with an older map epoch", C,
       static_cast<double>(v.fenced));
+  one(out, "cluster_hellos_refused_total",
+      "Peer hellos refused: malformed, or a node id its certificate does not prove", C,
+      static_cast<double>(v.refused_hellos));
+  one(out, "cluster_unproven_total",
+      "Frames or reads dropped from a process that proved no node id", C,
+      static_cast<double>(v.unproven));
 }
 
 void runtime_collector::collect_runtime(std::vector<MetricFamily>& out) const {

@@ -57,6 +57,9 @@ struct cluster_view {
   // The router's counters since start.
   uint64_t items_in = 0, frames_in = 0, bad_frames = 0, moved_in = 0, moved_out = 0,
            fenced = 0, held = 0;
+  // Hellos refused (malformed, or a node id not proven) and frames or reads dropped from a
+  // process that proved no node id (docs/cluster.md, "Authentication").
+  uint64_t refused_hellos = 0, unproven = 0;
 };
 
 /// Builds the view on the caller's thread (an HTTP worker): thread-safe, cheap, never blocks

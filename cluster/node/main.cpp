@@ -23,6 +23,7 @@
 #include "cluster/control/make_control_plane.hpp"
 #include "cluster/node/node_options.hpp"
 #include "cluster/transport/cluster_member.hpp"
+#include "cluster/transport/peer_identity.hpp"
 #include "cluster/transport/tls_check.hpp"
 #include "http/node_faces.hpp"
 #include "runtime/errors.hpp"
@@ -152,8 +153,13 @@ int main(int argc, char** argv) {
       settings, {cfg.openssl_certificate, cfg.openssl_key, cfg.openssl_cafile});
     if (!control)
       return refuse("cannot join the cluster", control.error());
+    auto identity = sagaforge::cluster::peer_identity::load(
+      {cfg.openssl_certificate, cfg.openssl_key, cfg.openssl_cafile, cfg.openssl_passphrase},
+      settings.cluster_node_id);
+    if (!identity)
+      return refuse("cannot join the cluster", identity.error());
     auto joined = sagaforge::cluster::cluster_member::join(sys, settings, opened->store_id,
-                                                           *control, true);
+                                                           *control, true, *identity);
     if (!joined)
       return refuse("cannot join the cluster", joined.error());
     member = std::move(*joined);

@@ -43,7 +43,11 @@ caf::expected<uint16_t> publish_gateway(caf::actor_system& sys, const caf::actor
 
 caf::expected<std::unique_ptr<cluster_member>>
 cluster_member::join(caf::actor_system& sys, const runtime_settings& cfg,
-                     const std::string& store_id, control_plane_ptr control, bool tls) {
+                     const std::string& store_id, control_plane_ptr control, bool tls,
+                     peer_identity_ptr identity) {
+  if (tls && (!identity || !identity->enabled()))
+    return make_runtime_error(runtime_errc::invalid_config,
+                              "a TLS data plane needs the node's identity (its certificate)");
   std::unique_ptr<cluster_member> m{new cluster_member};
   m->sys_ = &sys;
   m->control_ = std::move(control);
@@ -60,6 +64,8 @@ cluster_member::join(caf::actor_system& sys, const runtime_settings& cfg,
   m->router_ = std::make_shared<cluster_router>(
     sys, cfg.cluster_node_id, 0, lo, static_cast<size_t>(cfg.cluster_peer_buffer_bytes),
     connector);
+  if (identity)
+    m->router_->set_identity(std::move(identity));
   // A held delivery is attempted at least every retry.max-backoff-ms: twice that without an
   // attempt, it is no longer waiting (acked after all, or dead-lettered).
   m->router_->set_backlog_window_ms(2 * cfg.retry_max_backoff_ms + 1000);

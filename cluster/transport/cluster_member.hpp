@@ -29,10 +29,12 @@ namespace sagaforge::cluster {
 class cluster_member {
 public:
   /// Steps 1-3. `tls`: publish and dial through CAF's openssl module (cluster mode always;
-  /// false only for tests on one machine without certificates).
+  /// false only for tests on one machine without certificates). `identity`: how the data
+  /// plane proves this node's id to its peers and checks theirs (peer_identity::load from
+  /// the node's certificate files; null only without TLS).
   static caf::expected<std::unique_ptr<cluster_member>>
   join(caf::actor_system& sys, const runtime_settings& cfg, const std::string& store_id,
-       control_plane_ptr control, bool tls);
+       control_plane_ptr control, bool tls, peer_identity_ptr identity = nullptr);
 
   ~cluster_member();
 

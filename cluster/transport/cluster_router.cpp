@@ -57,6 +57,14 @@ cluster_router::cluster_router(caf::actor_system& sys, std::string self, uint64_
     connector_(std::move(connector)) {
   link_defaults_.self = self_;
   link_defaults_.incarnation = incarnation_;
+  set_identity(peer_identity::none(self_));
+}
+
+void cluster_router::set_identity(peer_identity_ptr id) {
+  // Before any link exists (cluster_member sets it right after construction).
+  identity_ = std::move(id);
+  link_defaults_.identity = identity_;
+  link_defaults_.authenticated = authenticated_;
 }
 
 cluster_router::~cluster_router() {

@@ -40,6 +40,8 @@ struct router_counters {
   std::atomic<uint64_t> moved_in{0};
   std::atomic<uint64_t> fenced{0};      // envelopes from a sender with an older epoch
   std::atomic<uint64_t> held{0};        // routes refused: owner unreachable or unknown
+  std::atomic<uint64_t> refused_hellos{0};  // malformed, or a node id not proven
+  std::atomic<uint64_t> unproven{0};    // frames or reads from a process that proved no id
 };
 
 struct peer_status {
@@ -62,6 +64,11 @@ public:
   ~cluster_router();
 
   const std::string& self() const { return self_; }
+
+  /// How this node proves its id and checks its peers' (none until set: no TLS).
+  void set_identity(peer_identity_ptr id);
+  const peer_identity_ptr& identity() const { return identity_; }
+  const std::shared_ptr<authenticated_peers>& authenticated() const { return authenticated_; }
 
   // -- runtime side --
   /// Binds the runtime (its directory); routes are refused until then.
@@ -124,6 +131,8 @@ private:
   std::map<std::string, peer_ptr> peers_;
   std::map<std::string, caf::actor> hellos_;  // the last hello per peer (its gateway)
   caf::actor own_gateway_;
+  peer_identity_ptr identity_;
+  std::shared_ptr<authenticated_peers> authenticated_ = std::make_shared<authenticated_peers>();
   std::atomic<int64_t> revision_{0};
   router_counters counters_;
   // Window: twice the longest retry backoff (cluster_member sets it); 100,000 ids per node.

@@ -53,6 +53,8 @@ cluster_view make_view(const std::string& self, const std::string& name, bool me
   v.moved_out = c.moved_out.load();
   v.fenced = c.fenced.load();
   v.held = c.held.load();
+  v.refused_hellos = c.refused_hellos.load();
+  v.unproven = c.unproven.load();
   return v;
 }
 

@@ -11,11 +11,16 @@ using frame_atom = caf::atom_constant<caf::atom("sf_frame")>;
 using frame_ack_atom = caf::atom_constant<caf::atom("sf_fack")>;
 // -> gateway: (known_atom, type) -> std::vector<std::string>: the refs of a type known there
 using known_atom = caf::atom_constant<caf::atom("sf_known")>;
-// dialler -> the dialled node's gateway: (hello_atom, node id, the dialler's gateway): one
-// connection per pair of nodes, opened by the smaller id (CAF's BASP drops one of two
-// connections dialled at once by both sides, and both sides then redial, over and over);
-// the dialled side sends its frames to the gateway it was given.
+// One connection per pair of nodes, opened by the smaller id (CAF's BASP drops one of two
+// connections dialled at once by both sides, and both sides then redial, over and over). On a
+// new connection the two sides prove their node ids (peer_identity.hpp) before any frame:
+//   dialler -> dialled gateway: (hello_atom, dialler id, dialler nonce)
+//     -> (dialled id, its certificate, its signature over the dialled statement, its nonce)
+//   dialler -> dialled gateway: (hello_proof_atom, dialler id, the dialler's gateway,
+//     its certificate, its signature over the dialler statement)
+// and the dialled side then sends its frames to the gateway it was given.
 using hello_atom = caf::atom_constant<caf::atom("sf_hello")>;
+using hello_proof_atom = caf::atom_constant<caf::atom("sf_hproof")>;
 // -> a non-dialling link: (adopt_atom, gateway) from the hello
 using adopt_atom = caf::atom_constant<caf::atom("sf_adopt")>;
 // a link's own messages

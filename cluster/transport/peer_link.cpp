@@ -73,31 +73,75 @@ void schedule_dial(link_actor self) {
   st.dialling = true;
 }
 
+/// The dialler's half of the hello (messages.hpp): checks the peer's proof, binds its process,
+/// sends our own proof, and only then lets frames flow.
+void hello(link_actor self, uint64_t gen, const caf::node_id& process, caf::actor gw) {
+  auto& st = self->state;
+  auto nonce = peer_identity::make_nonce();
+  auto me = caf::to_string(self->home_system().node());
+  self->request(gw, std::chrono::milliseconds{st.opts.dial_timeout_ms}, hello_atom::value,
+                st.opts.self, nonce)
+    .then(
+      [=](std::string& node, std::string& cert, std::string& sig, std::string& their_nonce) {
+        auto& s = self->state;
+        s.dialling = false;
+        if (gen != s.generation || s.gateway)
+          return;
+        auto why = node != s.p->node
+                     ? "it says it is '" + node + "'"
+                     : s.opts.identity->verify(
+                       s.p->node, {std::move(cert), std::move(sig)},
+                       hello_statement(hello_role::dialled, nonce, s.p->node, s.opts.self, me));
+        if (!why.empty()) {
+          spdlog::error("cluster: refusing the process at {}:{} as node {}: {}", s.opts.host,
+                        s.opts.port, s.p->node, why);
+          schedule_dial(self);
+          return;
+        }
+        s.opts.authenticated->bind(process, s.p->node);
+        auto proof = s.opts.identity->prove(hello_statement(
+          hello_role::dialler, their_nonce, s.opts.self, s.p->node, caf::to_string(process)));
+        s.gateway = gw;
+        self->monitor(s.gateway);
+        s.backoff_ms = 100;
+        // First on the connection after the hello: our proof and where frames go to us.
+        self->send(s.gateway, hello_proof_atom::value, s.opts.self, s.opts.own_gateway,
+                   std::move(proof.certificate), std::move(proof.signature));
+        s.p->set_gateway(s.gateway);
+        s.p->set_state("up");
+        s.p->outbox.reachable = true;
+        spdlog::info("cluster: connected to {} at {}:{}", s.p->node, s.opts.host, s.opts.port);
+        flush(self);
+      },
+      [=](caf::error& err) {
+        auto& s = self->state;
+        s.dialling = false;
+        if (gen != s.generation)
+          return;
+        spdlog::warn("cluster: {} at {}:{} did not answer our hello: {}", s.p->node,
+                     s.opts.host, s.opts.port, caf::to_string(err));
+        schedule_dial(self);
+      });
+}
+
 void dial(link_actor self) {
   auto& st = self->state;
   auto gen = st.generation;
   self->request(st.connector, std::chrono::milliseconds{st.opts.dial_timeout_ms},
                 caf::connect_atom::value, st.opts.host, st.opts.port)
     .then(
-      [=](caf::node_id&, caf::strong_actor_ptr& ptr, std::set<std::string>&) {
+      [=](caf::node_id& process, caf::strong_actor_ptr& ptr, std::set<std::string>&) {
         auto& s = self->state;
-        s.dialling = false;
-        if (gen != s.generation || s.gateway)
+        if (gen != s.generation || s.gateway) {
+          s.dialling = false;
           return;
+        }
         if (!ptr) {
+          s.dialling = false;
           schedule_dial(self);
           return;
         }
-        s.gateway = caf::actor_cast<caf::actor>(ptr);
-        self->monitor(s.gateway);
-        s.backoff_ms = 100;
-        // First on the new connection: who we are and where our frames are to be sent.
-        self->send(s.gateway, hello_atom::value, s.opts.self, s.opts.own_gateway);
-        s.p->set_gateway(s.gateway);
-        s.p->set_state("up");
-        s.p->outbox.reachable = true;
-        spdlog::info("cluster: connected to {} at {}:{}", s.p->node, s.opts.host, s.opts.port);
-        flush(self);
+        hello(self, gen, process, caf::actor_cast<caf::actor>(ptr));
       },
       [=](caf::error& err) {
         auto& s = self->state;
@@ -115,6 +159,10 @@ caf::behavior link_behavior(link_actor self, peer_ptr p, link_options opts,
   self->state.p = std::move(p);
   self->state.opts = std::move(opts);
   self->state.connector = std::move(connector);
+  if (!self->state.opts.identity)
+    self->state.opts.identity = peer_identity::none(self->state.opts.self);
+  if (!self->state.opts.authenticated)
+    self->state.opts.authenticated = std::make_shared<authenticated_peers>();
   self->set_down_handler([=](caf::down_msg& dm) {
     if (dm.source == self->state.gateway.address()) {
       lose_connection(self, "connection closed");

@@ -1,5 +1,6 @@
 // The link to one peer node (an event-based actor): dials the peer's gateway through a
-// connector (CAF's openssl middleman actor in a node; a stand-in in tests), monitors it,
+// connector (CAF's openssl middleman actor in a node; a stand-in in tests), proves this
+// node's id and checks the peer's (messages.hpp, hello), monitors the gateway,
 // sends the peer's outbox as frames with at most cluster.frames-in-flight unacknowledged
 // (BASP itself has no back-pressure), and redials with backoff after the connection is lost
 // while the peer is still a member. Frames lost with a connection need nothing: every item
@@ -12,7 +13,9 @@
 #include "caf/actor.hpp"
 #include "caf/actor_system.hpp"
 
+#include "cluster/transport/authenticated_peers.hpp"
 #include "cluster/transport/peer.hpp"
+#include "cluster/transport/peer_identity.hpp"
 
 namespace sagaforge::cluster {
 
@@ -29,6 +32,10 @@ struct link_options {
   /// it waits for the peer's hello and adopts the gateway it names.
   bool dials = true;
   caf::actor own_gateway;
+  /// Proves this node's id and checks the peer's on every new connection (none: no TLS).
+  peer_identity_ptr identity;
+  /// Where a dialling link binds the peer's process once it proved its id.
+  std::shared_ptr<authenticated_peers> authenticated;
 };
 
 /// `connector` answers (connect_atom, host, port) with (node_id, strong_actor_ptr,
