@@ -249,6 +249,9 @@ CAF_TEST(three members run the demo from a client node with every invariant hold
     CAF_CHECK_EQUAL(shards, 16);
     CAF_CHECK_EQUAL(view["shards"].size(), 16u);
     CAF_CHECK_GREATER(view["counters"].value("frames_in", int64_t{0}), 0);
+    // Every member proved its id in every hello, and no frame came from an unproven process.
+    CAF_CHECK_EQUAL(view["counters"].value("refused_hellos", int64_t{-1}), 0);
+    CAF_CHECK_EQUAL(view["counters"].value("unproven", int64_t{-1}), 0);
   }
   // The console shows the same through any member.
   auto nodes = console_json(2, "nodes");
