@@ -10,6 +10,7 @@
 #include "caf/openssl/all.hpp"
 
 #include "cluster/transport/gateway.hpp"
+#include "cluster/transport/openssl_error_queue.hpp"
 #include "runtime/errors.hpp"
 
 namespace sagaforge::cluster {
@@ -48,6 +49,10 @@ cluster_member::join(caf::actor_system& sys, const runtime_settings& cfg,
   if (tls && (!identity || !identity->enabled()))
     return make_runtime_error(runtime_errc::invalid_config,
                               "a TLS data plane needs the node's identity (its certificate)");
+  if (tls && !openssl_error_queue_guarded())
+    spdlog::warn("cluster: TLS reads are not guarded against OpenSSL's stale error queue in "
+                 "this executable: one peer's abrupt close can drop every other link "
+                 "(cluster/transport/openssl_error_queue.cpp)");
   std::unique_ptr<cluster_member> m{new cluster_member};
   m->sys_ = &sys;
   m->control_ = std::move(control);

@@ -221,18 +221,6 @@ CAF_TEST(three members run the demo from a client node with every invariant hold
   // links up with nothing waiting, and the data plane's traffic counted.
   for (int k = 1; k <= 3; ++k) {
     auto view = cluster_of(k);
-    // The client's exit at the end of the demo can take down links that CAF routed through
-    // it; they redial with backoff: give them a few seconds to be up again.
-    auto links_up = [&] {
-      for (auto& n : {"n1", "n2", "n3"})
-        if (n != view.value("self", "") && field_of(view["peers"], n, "state") != "up")
-          return false;
-      return true;
-    };
-    for (int i = 0; i < 30 && view.is_object() && !links_up(); ++i) {
-      std::this_thread::sleep_for(500ms);
-      view = cluster_of(k);
-    }
     CAF_REQUIRE(view.is_object());
     CAF_CHECK_EQUAL(view.value("self", ""), "n" + std::to_string(k));
     CAF_CHECK_EQUAL(view.value("registered", false), true);
@@ -267,9 +255,21 @@ CAF_TEST(three members run the demo from a client node with every invariant hold
   std::string metrics;
   shell_run("curl -sf http://127.0.0.1:" + std::to_string(http_port(1)) + "/metrics", metrics);
   CAF_CHECK(metrics.find("sagaforge_cluster_members{state=\"up\"} 3") != std::string::npos);
-  // Present with a value; whether it reads 1 right now depends on the redial above (links
-  // that the client's exit took down can flap for a while: docs/cluster.md, known defects).
-  CAF_CHECK(metrics.find("sagaforge_cluster_peer_up{peer=\"n2\"} ") != std::string::npos);
+  CAF_CHECK(metrics.find("sagaforge_cluster_peer_up{peer=\"n2\"} 1") != std::string::npos);
+  // No link between members was lost, the client's exit included (CAF 0.17's openssl session
+  // left a stale OpenSSL error that dropped every link ~0.4 s after a client exited:
+  // cluster/transport/openssl_error_queue.cpp). That came with the next heartbeat (1 s).
+  std::this_thread::sleep_for(2s);
+  for (int k = 1; k <= 3; ++k) {
+    std::string log;
+    CAF_CHECK_EQUAL(shell_run("cat " + dir + "/n" + std::to_string(k) + "/log", log), 0);
+    for (auto& peer : {"n1", "n2", "n3"}) {
+      auto lost = log.find(std::string{"peer "} + peer + " unreachable") != std::string::npos;
+      if (lost)
+        CAF_MESSAGE("n" << k << " lost its link to " << peer);
+      CAF_CHECK(!lost);
+    }
+  }
 }
 
 CAF_TEST(a member killed mid-load and restarted loses and doubles nothing) {

@@ -3,7 +3,8 @@
 // Certificates come from scripts/make-certs.sh (a cluster CA and node certificates) and a
 // second run of it (another CA whose "n1" must not pass). The gateway cases run on the
 // deterministic test coordinator: a scripted peer says hello, proves (or fails to prove) an
-// id, and sends frames; the router's counters show what was accepted.
+// id, and sends frames; the router's counters show what was accepted. Last, the guard against
+// CAF 0.17's stale OpenSSL errors (openssl_error_queue.cpp) on a session over memory BIOs.
 #define CAF_SUITE cluster.identity
 #include "caf/test/dsl.hpp"
 
@@ -12,10 +13,14 @@
 #include <memory>
 #include <string>
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
 #include "cluster/transport/cluster_router.hpp"
 #include "cluster/transport/frame.hpp"
 #include "cluster/transport/gateway.hpp"
 #include "cluster/transport/messages.hpp"
+#include "cluster/transport/openssl_error_queue.hpp"
 #include "cluster/transport/peer_identity.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -273,3 +278,55 @@ CAF_TEST(malformed hellos are answered with an error) {
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
+
+// -- OpenSSL's error queue (cluster/transport/openssl_error_queue.cpp) --
+
+CAF_TEST(a TLS read is not failed by an error another connection left queued) {
+  CAF_REQUIRE(openssl_error_queue_guarded());
+  // A client and a server session joined by memory BIOs, through their handshake.
+  using ctx_ptr = std::unique_ptr<SSL_CTX, void (*)(SSL_CTX*)>;
+  using ssl_ptr = std::unique_ptr<SSL, void (*)(SSL*)>;
+  ctx_ptr cctx{SSL_CTX_new(TLS_client_method()), SSL_CTX_free};
+  ctx_ptr sctx{SSL_CTX_new(TLS_server_method()), SSL_CTX_free};
+  CAF_REQUIRE(cctx && sctx);
+  auto files = files_of(certs().cluster, "n1", certs().cluster);
+  CAF_REQUIRE_EQUAL(SSL_CTX_use_certificate_file(sctx.get(), files.certificate.c_str(),
+                                                 SSL_FILETYPE_PEM),
+                    1);
+  CAF_REQUIRE_EQUAL(SSL_CTX_use_PrivateKey_file(sctx.get(), files.key.c_str(), SSL_FILETYPE_PEM),
+                    1);
+  ssl_ptr client{SSL_new(cctx.get()), SSL_free};
+  ssl_ptr server{SSL_new(sctx.get()), SSL_free};
+  auto* to_server = BIO_new(BIO_s_mem());
+  auto* to_client = BIO_new(BIO_s_mem());
+  BIO_up_ref(to_server);
+  BIO_up_ref(to_client);
+  SSL_set_bio(client.get(), to_client, to_server);  // reads to_client, writes to_server
+  SSL_set_bio(server.get(), to_server, to_client);
+  SSL_set_connect_state(client.get());
+  SSL_set_accept_state(server.get());
+  bool done = false;
+  for (int i = 0; i < 20 && !done; ++i) {
+    auto c = SSL_do_handshake(client.get());
+    auto s = SSL_do_handshake(server.get());
+    done = c == 1 && s == 1;
+  }
+  CAF_REQUIRE(done);
+  // One record through first: the first read after a handshake runs OpenSSL's state machine
+  // (TLS 1.3 tickets), which clears the queue by itself; later reads do not.
+  char buf[16];
+  CAF_REQUIRE_EQUAL(SSL_write(server.get(), "x", 1), 1);
+  CAF_REQUIRE_EQUAL(SSL_read(client.get(), buf, sizeof buf), 1);
+  ERR_clear_error();
+  // What a connection that ended without a TLS close leaves on the thread (CAF 0.17 never
+  // drains it).
+  ERR_raise(ERR_LIB_SSL, SSL_R_UNEXPECTED_EOF_WHILE_READING);
+  auto ret = SSL_read(client.get(), buf, sizeof buf);  // nothing to read yet
+  CAF_CHECK_LESS_OR_EQUAL(ret, 0);
+  // Without the guard this is SSL_ERROR_SSL, and CAF closes the healthy connection.
+  CAF_CHECK_EQUAL(SSL_get_error(client.get(), ret), SSL_ERROR_WANT_READ);
+  ERR_raise(ERR_LIB_SSL, SSL_R_UNEXPECTED_EOF_WHILE_READING);
+  CAF_CHECK_EQUAL(SSL_write(server.get(), "hello", 5), 5);
+  CAF_CHECK_EQUAL(SSL_read(client.get(), buf, sizeof buf), 5);
+  ERR_clear_error();
+}
