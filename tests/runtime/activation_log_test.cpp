@@ -280,6 +280,16 @@ CAF_TEST(the checker takes an activation without an end as lasting until its nod
   CAF_CHECK(!check_text({{"n1", killed + "300\tclose\tn1\t100\t-\t-\t-\t-\t-\n"}}, 1000).ok());
 }
 
+CAF_TEST(the checker leaves out a last line still being written) {
+  auto r = check_text({{"n1", "100\topen\tn1\t100\t-\t-\t-\t-\t-\n"
+                              "200\tstart\tn1\t100\torder/o-1\t5\t1\t1\t-\n"
+                              "300\tend\tn1\t100\tord"}},
+                      1000);
+  CAF_CHECK(r.ok());
+  CAF_CHECK_EQUAL(r.partial_tails, 1u);
+  CAF_CHECK_EQUAL(r.open_at_end, 1u);
+}
+
 CAF_TEST(the checker flags an epoch the node did not serve the shard at) {
   std::vector<shard_owner> map{{"n1", 1}, {"n2", 3}};
   auto log = [](const std::string& node, uint32_t shard, uint64_t epoch) {

@@ -36,6 +36,7 @@ struct activation_check_result {
   size_t ended = 0;           // ...with an end record
   size_t ended_by_restart = 0;  // ...without one, bounded by their node's next incarnation
   size_t open_at_end = 0;     // ...without one, taken as lasting until the end of the run
+  size_t partial_tails = 0;   // logs whose last line was still being written (left out)
   std::map<std::string, size_t> by_node;  // start records per node
   std::vector<std::string> violations;
 
@@ -51,6 +52,8 @@ struct activation_check_result {
         << " not closed); " << ended << " ended on record, " << ended_by_restart
         << " ended by their node's restart, " << open_at_end << " open at the end of the run; "
         << violations.size() << " violations";
+    if (partial_tails > 0)
+      out << " (" << partial_tails << " logs ended in a line still being written: left out)";
     return out.str();
   }
 };
@@ -69,7 +72,13 @@ public:
     read_text(text.str(), path);
   }
 
-  void read_text(const std::string& text, const std::string& source) {
+  /// A last line without its newline is being written by a running node: it is left out
+  /// (counted in `partial_tails`); read the log again once the node has stopped.
+  void read_text(std::string text, const std::string& source) {
+    if (auto nl = text.rfind('\n'); !text.empty() && nl != text.size() - 1) {
+      text.resize(nl == std::string::npos ? 0 : nl + 1);
+      ++partial_tails_;
+    }
     std::istringstream in{text};
     std::string raw;
     for (size_t n = 1; std::getline(in, raw); ++n) {
@@ -99,6 +108,7 @@ public:
   activation_check_result check(int64_t run_end_us) const {
     activation_check_result out;
     out.violations = problems_;
+    out.partial_tails = partial_tails_;
     std::map<inc_key, incarnation> incs;
     std::map<std::tuple<std::string, std::string, std::string>, interval> acts;  // node, inc, id
     std::set<std::string> nodes;
@@ -260,6 +270,7 @@ private:
 
   std::vector<record> records_;
   std::vector<std::string> problems_;
+  size_t partial_tails_ = 0;
   std::vector<shard_owner> map_;
 };
 
