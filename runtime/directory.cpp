@@ -9,19 +9,23 @@ namespace sagaforge {
 
 directory::directory(uint32_t shard_count, spawn_fn spawn, size_t max_idle)
   : shard_count_(shard_count), spawn_(std::move(spawn)), max_idle_(max_idle) {
-  serving_ = std::make_unique<std::atomic<bool>[]>(shard_count_);
+  serving_ = std::make_unique<std::atomic<uint64_t>[]>(shard_count_);
   for (uint32_t i = 0; i < shard_count_; ++i) {
     stripes_.push_back(std::make_unique<stripe>());
-    serving_[i].store(true);
+    serving_[i].store(1);  // served, epoch 0
   }
 }
 
-void directory::set_serving(uint32_t shard, bool serving) {
-  serving_[shard].store(serving);
+void directory::set_serving(uint32_t shard, bool serving, uint64_t epoch) {
+  serving_[shard].store(epoch << 1 | (serving ? 1 : 0));
 }
 
 bool directory::serving(uint32_t shard) const {
-  return serving_[shard].load();
+  return (serving_[shard].load() & 1) != 0;
+}
+
+void directory::set_activation_log(activation_log_ptr log) {
+  log_ = std::move(log);
 }
 
 directory::stripe& directory::stripe_of(const std::string& ref) {
@@ -29,7 +33,9 @@ directory::stripe& directory::stripe_of(const std::string& ref) {
 }
 
 caf::actor directory::activate_locked(stripe& s, const std::string& ref) {
-  if (closed_.load() || !serving_[shard_of(ref, shard_count_)].load())
+  auto shard = shard_of(ref, shard_count_);
+  auto word = serving_[shard].load();
+  if (closed_.load() || (word & 1) == 0)
     return {};
   uint64_t last = 0;
   if (auto i = s.last_log.find(ref); i != s.last_log.end()) {
@@ -46,8 +52,13 @@ caf::actor directory::activate_locked(stripe& s, const std::string& ref) {
   }
   auto entry = std::make_shared<active_entry>();
   entry->activation = ++activations_;
+  entry->epoch = word >> 1;
+  if (log_)  // on record before the actor can do anything
+    log_->started(ref, shard, entry->epoch, entry->activation);
   entry->handle = spawn_(ref, last, entry, std::move(idle));
   if (!entry->handle) {
+    if (log_)
+      log_->ended(ref, shard, entry->epoch, entry->activation, activation_end::not_started);
     if (last != 0)
       s.last_log.emplace(ref, last);
     return {};
@@ -87,12 +98,14 @@ caf::actor directory::lookup(const std::string& ref, bool activate) {
 }
 
 bool directory::retire(const std::string& ref, const caf::actor_addr& who,
-                       uint64_t last_log_seq) {
+                       uint64_t last_log_seq, activation_end why) {
   auto& s = stripe_of(ref);
   std::lock_guard<std::mutex> guard{s.mtx};
   auto i = s.active.find(ref);
   if (i == s.active.end() || i->second->handle.address() != who)
     return false;
+  if (log_)
+    log_->ended(ref, shard_of(ref, shard_count_), i->second->epoch, i->second->activation, why);
   s.active.erase(i);
   --active_count_;
   if (last_log_seq != 0)
@@ -217,8 +230,13 @@ std::vector<caf::actor> directory::clear() {
   std::vector<caf::actor> out;
   for (auto& s : stripes_) {
     std::lock_guard<std::mutex> guard{s->mtx};
-    for (auto& [ref, e] : s->active)
+    for (auto& [ref, e] : s->active) {
       out.push_back(e->handle);
+      if (log_) {
+        std::lock_guard<std::mutex> closing{closing_mtx_};
+        closing_.push_back(dropped{ref, e->epoch, e->activation});
+      }
+    }
     for (auto& [ref, c] : s->clients)
       out.push_back(c);
     s->active.clear();
@@ -230,6 +248,20 @@ std::vector<caf::actor> directory::clear() {
     out.push_back(std::move(a));
   idle_.clear();
   return out;
+}
+
+void directory::log_shutdown() {
+  if (!log_)
+    return;
+  std::vector<dropped> closing;
+  {
+    std::lock_guard<std::mutex> guard{closing_mtx_};
+    closing.swap(closing_);
+  }
+  for (auto& d : closing)
+    log_->ended(d.ref, shard_of(d.ref, shard_count_), d.epoch, d.activation,
+                activation_end::shutdown);
+  log_->close();
 }
 
 } // namespace sagaforge

@@ -5,6 +5,8 @@
 // reach the retiring incarnation: what it still holds it forwards to the next one. An actor whose
 // incarnation ended is kept idle for the next activation (recycle): an actor's exit costs
 // CAF a wake-up of its clock thread, ~10 % of a saga workload's CPU.
+// With an activation log (activation_log.hpp) it records each activation's start before its
+// actor exists and its end when the entry leaves (retire, or shutdown once the actors exited).
 // Thread-safe; called from any actor.
 #pragma once
 
@@ -23,6 +25,8 @@
 #include "caf/actor_addr.hpp"
 #include "caf/message.hpp"
 
+#include "runtime/activation_log.hpp"
+
 namespace sagaforge {
 
 struct active_entry {
@@ -30,6 +34,8 @@ struct active_entry {
   /// Tells this activation from earlier ones on the same (recycled) actor: requests made
   /// from a handle the directory gave out carry it (passivation_candidates).
   uint64_t activation = 0;
+  /// The shard's map epoch this node served it at when it activated (0: no map).
+  uint64_t epoch = 0;
   std::atomic<int64_t> last_active_ms{0};
   std::atomic<bool> pinned{false};  // has work in flight: not a passivation candidate
   /// Newest log record of this entity known durable (the index value handed on at
@@ -69,8 +75,10 @@ public:
   /// The actor of `ref`, activating it when `activate`; invalid if none.
   caf::actor lookup(const std::string& ref, bool activate);
 
-  /// Called by an entity after its final commit; false if `who` is not the active one.
-  bool retire(const std::string& ref, const caf::actor_addr& who, uint64_t last_log_seq);
+  /// Called by an entity after its final commit (or when it stops for `why`); false if `who`
+  /// is not the active one.
+  bool retire(const std::string& ref, const caf::actor_addr& who, uint64_t last_log_seq,
+              activation_end why);
 
   /// Keeps an entity actor whose incarnation has ended (retired, and everything it was sent
   /// before handled) for a later activation. False when full or closed: the caller exits.
@@ -99,10 +107,14 @@ public:
   size_t known_count() const;
 
   /// The serving rule's last line (docs/cluster.md): no entity of a shard this node does not
-  /// serve is ever activated here. Every shard is served until the cluster layer says
-  /// otherwise.
-  void set_serving(uint32_t shard, bool serving);
+  /// serve is ever activated here. Every shard is served (at epoch 0: no map) until the
+  /// cluster layer says otherwise; `epoch` is the map's for the shard, kept for the log.
+  void set_serving(uint32_t shard, bool serving, uint64_t epoch = 0);
   bool serving(uint32_t shard) const;
+
+  /// Records activations from now on (set before anything activates; null: none).
+  void set_activation_log(activation_log_ptr log);
+
   // -- introspection (directory_listing.cpp): reads under the stripe locks, never activates --
 
   /// Refs of `type` ("" = every type) sorted, after `after`, at most `limit`; `active_only`
@@ -119,6 +131,9 @@ public:
   /// Drops every handle, idle ones included, and refuses activations from now on
   /// (shutdown); the caller sends the returned actors an exit.
   std::vector<caf::actor> clear();
+  /// Shutdown, once the actors clear() returned have exited: ends every activation clear()
+  /// dropped in the activation log and closes it.
+  void log_shutdown();
 
 private:
   struct stripe {
@@ -133,7 +148,8 @@ private:
 
   uint32_t shard_count_;
   std::vector<std::unique_ptr<stripe>> stripes_;
-  std::unique_ptr<std::atomic<bool>[]> serving_;
+  /// Per shard, one word so that an activation reads both at once: epoch << 1 | serving.
+  std::unique_ptr<std::atomic<uint64_t>[]> serving_;
   spawn_fn spawn_;
   std::atomic<size_t> active_count_{0};
   std::atomic<bool> closed_{false};
@@ -141,6 +157,14 @@ private:
   size_t max_idle_;
   mutable std::mutex idle_mtx_;  // after a stripe's lock when both are held
   std::vector<caf::actor> idle_;
+  activation_log_ptr log_;
+  std::mutex closing_mtx_;
+  struct dropped {  // an activation clear() dropped, for log_shutdown
+    std::string ref;
+    uint64_t epoch;
+    uint64_t activation;
+  };
+  std::vector<dropped> closing_;
 };
 
 } // namespace sagaforge

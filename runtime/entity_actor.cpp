@@ -63,7 +63,7 @@ caf::behavior entity_behavior(entity_self self, runtime_context* rt, std::string
   // the directory; normal exits have retired already, so this is a no-op for them.
   self->attach_functor([dir = rt->dir_weak(), inc, addr = self->address()] {
     if (auto d = dir.lock(); d && inc->entry)
-      d->retire(inc->ref, addr, inc->entry->durable_log_seq.load());
+      d->retire(inc->ref, addr, inc->entry->durable_log_seq.load(), activation_end::crashed);
   });
   adopt(self, *rt, *inc, std::move(ref), last_log_seq, std::move(entry));
   // While idle (no core) the actor drops what reaches it: only messages addressed to its
@@ -335,13 +335,15 @@ void entity_core::on_commit_failed(uint64_t) {
   if (mode_ == entity_mode::retired)
     return;
   mode_ = entity_mode::retired;
-  rt_.dir().retire(ref_, self_->address(), entry_->durable_log_seq.load());
+  rt_.dir().retire(ref_, self_->address(), entry_->durable_log_seq.load(),
+                   activation_end::store_failed);
   self_->quit(make_runtime_error(runtime_errc::store_failed, "group commit failed"));
 }
 
 void entity_core::on_passivate() {
   if (mode_ == entity_mode::broken) {
-    if (rt_.dir().retire(ref_, self_->address(), entry_->durable_log_seq.load())) {
+    if (rt_.dir().retire(ref_, self_->address(), entry_->durable_log_seq.load(),
+                         activation_end::broken)) {
       mode_ = entity_mode::retired;
       self_->send(self_, retired_atom::value);
     }
@@ -371,7 +373,8 @@ void entity_core::finish_passivation() {
     drain_parked();
     return;
   }
-  if (!rt_.dir().retire(ref_, self_->address(), entry_->durable_log_seq.load())) {
+  if (!rt_.dir().retire(ref_, self_->address(), entry_->durable_log_seq.load(),
+                        activation_end::passivated)) {
     mode_ = entity_mode::running;
     arm_timers();
     return;

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <unordered_map>
 
 #include <spdlog/spdlog.h>
@@ -131,6 +132,18 @@ node_runtime::start(caf::actor_system& sys, options opts, std::vector<entity_log
   if (*mark_format)
     if (auto err = mark_store_format(*node->store_))
       return err;
+  if (!cfg.activation_log.empty()) {
+    activation_log::options lo;
+    // Relative to the data folder; an absolute path is taken as it is.
+    lo.path = (std::filesystem::path{cfg.data_dir} / cfg.activation_log).string();
+    lo.node = cfg.cluster_node_id;
+    lo.max_bytes = cfg.activation_log_max_bytes;
+    lo.flush_ms = cfg.activation_log_flush_ms;
+    auto log = activation_log::open(std::move(lo));
+    if (!log)
+      return log.error();
+    ctx->dir().set_activation_log(std::move(*log));  // before the scan activates anything
+  }
   node->serves_ = opts.serves_shard;
   if (auto err = node->scan_store())
     return err;
@@ -300,6 +313,7 @@ void node_runtime::shutdown() {
       if (*a)
         self->wait_for(*a);
   }
+  ctx_->dir().log_shutdown();  // the entities' actors are gone (threaded nodes)
 }
 
 void node_runtime::snapshot_active() {

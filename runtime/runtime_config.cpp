@@ -108,6 +108,14 @@ const std::vector<option_spec>& runtime_options() {
     int_opt("limits", "max-payload-bytes", "payload size of one envelope", 1, 64 << 20,
             &rs::max_payload_bytes),
     str_opt("log", "level", "trace | debug | info | warn | error", &rs::log_level),
+    str_opt("diagnostics", "activation-log", "append-only log of entity activations, for "
+            "tests and investigations (\"\": off), relative to data-dir",
+            &rs::activation_log),
+    int_opt("diagnostics", "activation-log-max-bytes", "the activation log's size at most; "
+            "past it nothing more is recorded", 4096, big, &rs::activation_log_max_bytes),
+    int_opt("diagnostics", "activation-log-flush-ms", "buffered end records are written at "
+            "least this often (starts are written at once)", 1, 60000,
+            &rs::activation_log_flush_ms),
     str_opt("cluster", "mode", "single (one node, all shards, no etcd) | etcd",
             &rs::cluster_mode),
     str_opt("cluster", "role", "member (in the roster, owns shards) | client (drives work, "

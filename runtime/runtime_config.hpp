@@ -53,6 +53,10 @@ struct runtime_settings {
   int64_t max_payload_bytes = 1048576;
   // -- logging --
   std::string log_level = "info";
+  // -- diagnostics (tests and investigations; off by default) --
+  std::string activation_log;                   // "" = off; relative to data_dir
+  int64_t activation_log_max_bytes = 268435456;
+  int64_t activation_log_flush_ms = 200;
   // -- cluster (read by cluster/; the runtime itself only checks them) --
   std::string cluster_mode = "single";       // single | etcd
   std::string cluster_role = "member";       // member (owns shards) | client (owns none)

@@ -84,7 +84,7 @@ void cluster_router::attach(runtime_context& ctx) {
   ctx_.store(&ctx);
   std::shared_lock<std::shared_mutex> guard{mtx_};
   for (uint32_t s = 0; s < rows_.size() && s < ctx.shard_count(); ++s)
-    ctx.dir().set_serving(s, rows_[s].owner == self_);
+    ctx.dir().set_serving(s, rows_[s].owner == self_, rows_[s].epoch);
 }
 
 void cluster_router::detach() {
@@ -319,7 +319,7 @@ void cluster_router::update(const cluster_map& map) {
   revision_.store(map.revision);
   if (auto* ctx = ctx_.load())
     for (uint32_t s = 0; s < rows_.size() && s < ctx->shard_count(); ++s)
-      ctx->dir().set_serving(s, rows_[s].owner == self_);
+      ctx->dir().set_serving(s, rows_[s].owner == self_, rows_[s].epoch);
 }
 
 std::vector<peer_status> cluster_router::peers() const {

@@ -16,6 +16,11 @@
 //     the run ends with every invariant holding;
 //   - etcd killed mid-load for longer than the lease and restarted: the members keep serving
 //     and the run ends with every invariant holding.
+// And in every case, from the activation log each node keeps (cluster/local turns it on;
+// tests/support/activation_check.hpp): no entity was active on two nodes at once, and each
+// activation ran at the epoch the map gives its node for the shard — checked while the
+// members run and again after an orderly stop, when every process not killed has closed its
+// log (a killed one's activations without an end last until its node's next process).
 // Each case gets its own folder and ports; everything is stopped by pid (cluster/local down,
 // also when a case aborts, plus the child processes' own guards).
 #define CAF_SUITE cluster.processes
@@ -35,6 +40,7 @@
 
 #include "tests/process/child_process.hpp"
 #include "tests/support/abort_cleanup.hpp"
+#include "tests/support/activation_check.hpp"
 #include "tests/support/shell_run.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -205,6 +211,45 @@ struct fixture {
         return true;
     return false;
   }
+
+  /// The activation logs of the members and the client, checked against `map`; activations
+  /// without an end and without a later process of their node last until now.
+  sagaforge::testing::activation_check_result
+  read_activations(const std::vector<sagaforge::testing::shard_owner>& map) {
+    sagaforge::testing::activation_checker checker;
+    for (auto* id : {"n1", "n2", "n3", "c1"})
+      checker.read_file(dir + "/" + id + "/activations.log");
+    checker.set_map(map);
+    using namespace std::chrono;
+    auto r = checker.check(
+      duration_cast<microseconds>(system_clock::now().time_since_epoch()).count());
+    CAF_MESSAGE("activation logs: " << r.summary());
+    for (size_t i = 0; i < r.violations.size() && i < 20; ++i)
+      CAF_MESSAGE("activation log violation: " << r.violations[i]);
+    CAF_CHECK(r.ok());
+    for (auto* id : {"n1", "n2", "n3"})
+      CAF_CHECK_GREATER(r.by_node.count(id) ? r.by_node.at(id) : 0u, 0u);
+    return r;
+  }
+
+  /// The end of every case: the activation logs checked while the members run, then the
+  /// cluster stopped in order and the logs checked again, complete now: each process that was
+  /// not one of the `killed` closed its log with an end for each of its activations.
+  sagaforge::testing::activation_check_result check_activations(size_t killed) {
+    auto view = cluster_of(1);
+    CAF_REQUIRE(view.is_object());
+    std::vector<sagaforge::testing::shard_owner> map(view["shards"].size());
+    for (auto& row : view["shards"])
+      map.at(row.value("shard", size_t{0})) = {row.value("owner", ""),
+                                               row.value("epoch", uint64_t{0})};
+    auto running = read_activations(map);
+    CAF_CHECK_EQUAL(local("down"), 0);
+    auto stopped = read_activations(map);
+    CAF_CHECK_EQUAL(stopped.unclosed, killed);
+    CAF_CHECK_EQUAL(stopped.open_at_end, 0u);
+    CAF_CHECK_GREATER_OR_EQUAL(stopped.activations, running.activations);
+    return stopped;
+  }
 };
 
 } // namespace
@@ -270,6 +315,7 @@ CAF_TEST(three members run the demo from a client node with every invariant hold
       CAF_CHECK(!lost);
     }
   }
+  check_activations(0);
 }
 
 CAF_TEST(a member killed mid-load and restarted loses and doubles nothing) {
@@ -307,6 +353,10 @@ CAF_TEST(a member killed mid-load and restarted loses and doubles nothing) {
     CAF_CHECK_EQUAL(field_of(view["peers"], "n2", "state"), "up");
     CAF_CHECK_EQUAL(held_for(view, "n2"), 0);
   }
+  // n2's first process died with entities active: their activations have no end and last,
+  // for the check, until n2's second process opened its log.
+  auto acts = check_activations(1);
+  CAF_CHECK_GREATER(acts.ended_by_restart, 0u);
 }
 
 CAF_TEST(a member paused past its lease registers again and serves nothing twice) {
@@ -353,6 +403,7 @@ CAF_TEST(a member paused past its lease registers again and serves nothing twice
   CAF_CHECK(n3_shards_after == n3_shards_before);  // same shards, same epochs
   auto own = cluster_of(3);
   CAF_CHECK_EQUAL(own.value("registered", false), true);
+  check_activations(0);
 }
 
 CAF_TEST(an etcd outage longer than the lease does not stop the members) {
@@ -365,6 +416,7 @@ CAF_TEST(an etcd outage longer than the lease does not stop the members) {
   });
   CAF_CHECK_EQUAL(rc, 0);
   CAF_CHECK(!has(lines, "violation"));
+  check_activations(0);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
