@@ -97,6 +97,8 @@ public:
 
   // -- introspection --
   std::vector<peer_status> peers() const;
+  /// The peer `node` (its outbox and link), null if never a member: for tests and tools.
+  peer_ptr peer_of(const std::string& node) const;
   router_counters& counters() { return counters_; }
   /// How long a held delivery counts in its destination's backlog without a new attempt.
   void set_backlog_window_ms(int64_t ms) { backlog_.set_window_ms(ms); }
@@ -116,7 +118,6 @@ private:
   bool to_peer(const std::string& node, const frame_item& item, const std::string& held_key);
   bool route_client(const std::string& to, const caf::message& msg);
   void deliver_local(const frame_item& item, const std::string& from);
-  peer_ptr peer_of(const std::string& node) const;
   void add_peer(const member_info& m);
 
   caf::actor_system& sys_;
