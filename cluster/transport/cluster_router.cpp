@@ -2,6 +2,7 @@
 #include "cluster/transport/cluster_router.hpp"
 
 #include <mutex>
+#include <tuple>
 
 #include <spdlog/spdlog.h>
 
@@ -10,6 +11,7 @@
 #include "cluster/transport/messages.hpp"
 #include "runtime/entity_ref.hpp"
 #include "runtime/errors.hpp"
+#include "runtime/invariant.hpp"
 #include "runtime/local_envelope.hpp"
 #include "runtime/messages.hpp"
 #include "runtime/steady_clock_ms.hpp"
@@ -97,6 +99,17 @@ bool cluster_router::owns(uint32_t shard) const {
   return shard < rows_.size() && rows_[shard].owner == self_;
 }
 
+std::pair<std::string, uint64_t> cluster_router::destination(uint32_t shard) const {
+  std::shared_lock<std::shared_mutex> guard{mtx_};
+  if (shard >= rows_.size())
+    return {};
+  auto& row = rows_[shard];
+  auto& hint = hints_[shard];
+  if (!hint.owner.empty() && hint.epoch > row.epoch && row.owner != self_)
+    return {hint.owner, hint.epoch};
+  return {row.owner, row.epoch};
+}
+
 bool cluster_router::is_local(const std::string& ref) const {
   auto* ctx = ctx_.load();
   if (is_client_ref(ref)) {
@@ -171,11 +184,7 @@ bool cluster_router::route(const std::string& to, const caf::message& msg, bool 
     return route_client(to, msg);
   auto shard = shard_of(to, ctx->shard_count());
   shard_row row;
-  {
-    std::shared_lock<std::shared_mutex> guard{mtx_};
-    if (shard < rows_.size())
-      row = rows_[shard];
-  }
+  std::tie(row.owner, row.epoch) = destination(shard);
   if (row.owner == self_)
     return ctx->dir().deliver(to, msg, activate);
   if (row.owner.empty()) {
@@ -236,9 +245,13 @@ void cluster_router::deliver_local(const frame_item& it, const std::string& from
 void cluster_router::accept(const decoded_frame& f) {
   auto* ctx = ctx_.load();
   counters_.frames_in++;
-  if (!ctx)
-    return;  // not serving yet: everything is resent
   for (auto& it : f.items) {
+    if (it.kind == item_kind::moved) {
+      note_moved(it, f.header.from);
+      continue;
+    }
+    if (!ctx)
+      continue;  // not serving yet: everything is resent
     counters_.items_in++;
     switch (it.kind) {
       case item_kind::deliver:
@@ -254,12 +267,21 @@ void cluster_router::accept(const decoded_frame& f) {
                              false);
         break;
       case item_kind::moved:
-        counters_.moved_in++;
-        spdlog::debug("cluster: {} says {} (shard {}) is served by {} at epoch {}",
-                      f.header.from, it.to, it.shard, it.receiver, it.epoch);
-        break;
+        SAGAFORGE_UNREACHABLE("moved items are handled before the switch");
     }
   }
+}
+
+void cluster_router::note_moved(const frame_item& it, const std::string& from) {
+  counters_.moved_in++;
+  spdlog::debug("cluster: {} says {} (shard {}) is served by {} at epoch {}", from, it.to,
+                it.shard, it.receiver, it.epoch);
+  // Safe to follow before our map confirms it: the named owner takes an envelope only if its
+  // own confirmed map gives it the shard at that epoch, else it answers `moved` in turn.
+  std::unique_lock<std::shared_mutex> guard{mtx_};
+  if (it.shard < rows_.size() && !it.receiver.empty() && it.receiver != self_
+      && it.epoch > rows_[it.shard].epoch && it.epoch > hints_[it.shard].epoch)
+    hints_[it.shard] = shard_row{it.receiver, it.epoch};
 }
 
 void cluster_router::set_own_gateway(caf::actor gw) {
@@ -292,6 +314,7 @@ void cluster_router::add_peer(const member_info& m) {
 void cluster_router::update(const cluster_map& map) {
   std::unique_lock<std::shared_mutex> guard{mtx_};
   rows_.resize(map.shards.size());
+  hints_.resize(map.shards.size());
   for (size_t s = 0; s < map.shards.size(); ++s)
     rows_[s] = shard_row{map.shards[s].owner, map.shards[s].epoch};
   for (auto& [node, m] : map.members) {

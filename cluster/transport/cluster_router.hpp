@@ -5,7 +5,9 @@
 // keeps it and tries again without counting an attempt). A client ref "client/<node>:..."
 // goes back to the node that runs the client. Incoming items (accept) are checked against
 // the map before delivery: an envelope for a shard this node does not own is answered with
-// `moved` and dropped, one from a sender whose map epoch is older than ours is dropped.
+// `moved` and dropped, one from a sender whose map epoch is older than ours is dropped; a
+// `moved` answer received is kept as a hint per shard (a newer epoch than the confirmed map's)
+// and the sender's resends go to the named owner at once, until its own map catches up.
 // Thread-safe: route() runs on entity threads, accept() on the gateway's, update() on the
 // control plane's.
 #pragma once
@@ -79,6 +81,10 @@ public:
   void detach();
   bool route(const std::string& to, const caf::message& msg, bool activate);
   bool owns(uint32_t shard) const;
+  /// Where a send for `shard` goes, and under which epoch: the confirmed map's owner, or a
+  /// newer owner a `moved` answer named (a hint, until the map catches up; never this node:
+  /// it serves a shard only by its own confirmed map).
+  std::pair<std::string, uint64_t> destination(uint32_t shard) const;
   bool is_local(const std::string& ref) const;
   /// The gateway of the node that serves `ref` (invalid when local, unknown or unreachable).
   caf::actor gateway_for(const std::string& ref, std::string& node) const;
@@ -118,6 +124,7 @@ private:
   bool to_peer(const std::string& node, const frame_item& item, const std::string& held_key);
   bool route_client(const std::string& to, const caf::message& msg);
   void deliver_local(const frame_item& item, const std::string& from);
+  void note_moved(const frame_item& item, const std::string& from);
   void add_peer(const member_info& m);
 
   caf::actor_system& sys_;
@@ -129,6 +136,7 @@ private:
   std::atomic<runtime_context*> ctx_{nullptr};
   mutable std::shared_mutex mtx_;  // guards rows_ and peers_
   std::vector<shard_row> rows_;
+  std::vector<shard_row> hints_;  // per shard: a newer owner from a `moved` answer, or empty
   std::map<std::string, peer_ptr> peers_;
   std::map<std::string, caf::actor> hellos_;  // the last hello per peer (its gateway)
   caf::actor own_gateway_;
