@@ -47,6 +47,10 @@ public:
   reply post(const std::string& path, const json& body);
   reply del(const std::string& path);
   const std::string& url() const { return url_; }
+  /// A client of another node of the same cluster (`url`), with this one's token.
+  std::unique_ptr<admin_client> sibling(const std::string& url, std::string& why) const {
+    return make(url, token_, why);
+  }
 
 private:
   admin_client(std::string url, std::string token);

@@ -1,5 +1,8 @@
 // Saga commands: sagas (the live list by type, status and age) and saga (one saga's
 // timeline: its steps with attempts and errors, and the compensation ledger).
+#include <algorithm>
+
+#include "console/cluster_fanout.hpp"
 #include "console/commands.hpp"
 
 namespace sagaforge::console {
@@ -28,11 +31,28 @@ outcome sagas(session& s, const parsed_args& a) {
   }
   if (a.has("--after"))
     q += "&after=" + url_encode(a.get("--after"));
-  auto r = s.node->get("/admin/v1/sagas" + q);
-  if (!r.ok())
-    return failed(r);
-  table t{{"SAGA", "STATUS", "STEP", "STARTED", "FINISHED", "AGE"}};
-  for (auto& i : r.body.value("items", json::array())) {
+  gathered g;
+  outcome o;
+  if (!gather(s, "/admin/v1/sagas" + q, a.has("--local"), g, o))
+    return o;
+  json next = g.first_body.is_object() ? g.first_body.value("next", json()) : json();
+  if (g.clustered) {
+    // Each member answered its first n after the cursor, ordered by type/id: the first n of
+    // the merge are the cluster's, and the last of them is the next cursor when any member
+    // had more.
+    auto key = [](const json& i) { return cell(i["saga"]) + "/" + cell(i["id"]); };
+    std::stable_sort(g.items.begin(), g.items.end(),
+                     [&](const json& x, const json& y) { return key(x) < key(y); });
+    bool more = g.items.size() > static_cast<size_t>(n);
+    for (auto& b : g.bodies)
+      more = more || (b.is_object() && !b.value("next", json()).is_null());
+    if (g.items.size() > static_cast<size_t>(n))
+      g.items.erase(g.items.begin() + n, g.items.end());
+    next = more && !g.items.empty() ? json(key(g.items.back())) : json();
+  }
+  table t{g.clustered ? std::vector<std::string>{"NODE", "SAGA", "STATUS", "STEP", "STARTED", "FINISHED", "AGE"}
+                      : std::vector<std::string>{"SAGA", "STATUS", "STEP", "STARTED", "FINISHED", "AGE"}};
+  for (auto& i : g.items) {
     auto ref = cell(i["saga"]) + "/" + cell(i["id"]);
     s.refs.insert(ref);
     auto st = cell(i["status"]);
@@ -40,13 +60,20 @@ outcome sagas(session& s, const parsed_args& a) {
                    : st.find("COMPENSAT") != std::string::npos ? yellow(s.style, st) : st;
     if (st == "COMPENSATION_FAILED" || st == "FAILED")
       painted = red(s.style, st);
-    t.row({ref, painted, cell(i["step"]), at_text(i.value("started_ms", int64_t{0})),
-           at_text(i.value("finished_ms", int64_t{0})), age_text(i.value("age_ms", int64_t{0}))});
+    std::vector<std::string> row{ref, painted, cell(i["step"]),
+                                 at_text(i.value("started_ms", int64_t{0})),
+                                 at_text(i.value("finished_ms", int64_t{0})),
+                                 age_text(i.value("age_ms", int64_t{0}))};
+    if (g.clustered)
+      row.insert(row.begin(), cell(i["node"]));
+    t.row(row);
   }
   auto text = t.str(s.style);
-  if (!r.body["next"].is_null())
-    text += "more: sagas --after " + cell(r.body["next"]) + "\n";
-  return answer(r.body, text);
+  if (!next.is_null())
+    text += "more: sagas --after " + cell(next) + "\n";
+  auto doc = gathered_doc(g, g.items);
+  doc["next"] = next;
+  return answer(doc, text + partial_note(g));
 }
 
 std::string fulfillment_text(session& s, const json& st) {
@@ -115,8 +142,9 @@ outcome saga(session& s, const parsed_args& a) {
 }  // namespace
 
 void add_saga_commands(std::vector<command>& out) {
-  out.push_back({"sagas", "sagas [--type T] [--status S] [--older-than D] [--after C] [-n N]",
-                 "sagas by type, status and age", {{"--type", "--status", "--older-than", "--after", "-n"}, {}},
+  out.push_back({"sagas", "sagas [--type T] [--status S] [--older-than D] [--after C] [-n N] [--local]",
+                 "sagas by type, status and age",
+                 {{"--type", "--status", "--older-than", "--after", "-n"}, {"--local"}},
                  0, 0, true, sagas});
   out.push_back({"saga", "saga ID|TYPE/ID [--type fulfillment|redemption]",
                  "one saga's timeline and compensation ledger", {{"--type"}, {}}, 1, 1, true, saga});

@@ -32,6 +32,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -297,6 +298,43 @@ CAF_TEST(three members run the demo from a client node with every invariant hold
   CAF_CHECK_GREATER(shards["items"].size(), 0u);
   for (auto& row : shards["items"])
     CAF_CHECK_EQUAL(row.value("owner", ""), "n1");
+  // Lists are gathered from every member: the sagas of all three, each tagged with its
+  // member, and one order's trace holds the steps of its entities on the other members too,
+  // in commit-time order; --local keeps to the member asked.
+  auto all_sagas = console_json(2, "sagas --type fulfillment -n 30");
+  auto own_sagas = console_json(2, "sagas --type fulfillment -n 30 --local");
+  CAF_REQUIRE(all_sagas.is_object() && own_sagas.is_object());
+  CAF_CHECK_EQUAL(all_sagas.value("partial", true), false);
+  CAF_CHECK_EQUAL(all_sagas["members"].size(), 3u);
+  CAF_CHECK_EQUAL(all_sagas["items"].size(), 30u);
+  std::set<std::string> saga_nodes;
+  for (auto& i : all_sagas["items"])
+    saga_nodes.insert(i.value("node", ""));
+  CAF_CHECK_EQUAL(saga_nodes.size(), 3u);
+  CAF_CHECK(!own_sagas.contains("members"));
+  size_t spanning = 0;
+  for (size_t k = 0; k < 3 && k < all_sagas["items"].size(); ++k) {
+    auto id = all_sagas["items"][k].value("id", "");
+    auto all = console_json(1, "trace " + id);
+    auto own = console_json(1, "trace " + id + " --local");
+    CAF_REQUIRE(all.is_object() && own.is_object());
+    std::set<std::string> nodes;
+    int64_t last = 0;
+    for (auto& step : all["items"]) {
+      nodes.insert(step.value("node", ""));
+      CAF_CHECK_GREATER_OR_EQUAL(step.value("at_ms", int64_t{0}), last);
+      last = step.value("at_ms", int64_t{0});
+    }
+    CAF_MESSAGE("trace " << id << ": " << all["items"].size() << " steps on " << nodes.size()
+                         << " members, " << own["items"].size() << " on n1");
+    CAF_CHECK_GREATER_OR_EQUAL(all["items"].size(), own["items"].size());
+    spanning += nodes.size() >= 2 ? 1 : 0;
+  }
+  CAF_CHECK_GREATER(spanning, 0u);
+  auto stuck = console_json(3, "stuck");
+  CAF_REQUIRE(stuck.is_object());
+  CAF_CHECK_EQUAL(stuck.value("partial", true), false);
+  CAF_CHECK_EQUAL(stuck["members"].size(), 3u);
   std::string metrics;
   shell_run("curl -sf http://127.0.0.1:" + std::to_string(http_port(1)) + "/metrics", metrics);
   CAF_CHECK(metrics.find("sagaforge_cluster_members{state=\"up\"} 3") != std::string::npos);
