@@ -371,6 +371,12 @@ CAF_TEST(a member killed mid-load and restarted loses and doubles nothing) {
     CAF_CHECK_GREATER(held_for(v1, "n2") + held_for(v3, "n2"), 0);
     CAF_MESSAGE("held for n2 during its outage: n1 " << held_for(v1, "n2") << ", n3 "
                                                      << held_for(v3, "n2"));
+    // A list gathered across members says that n2 is not in it, instead of leaving it out.
+    auto stuck = console_json(1, "stuck");
+    CAF_REQUIRE(stuck.is_object());
+    CAF_CHECK_EQUAL(stuck.value("partial", false), true);
+    CAF_CHECK_EQUAL(field_of(stuck["members"], "n2", "ok"), "false");
+    CAF_CHECK_EQUAL(field_of(stuck["members"], "n3", "ok"), "true");
     std::this_thread::sleep_for(std::chrono::seconds{scale().down_s - 5});
     CAF_CHECK_EQUAL(local("restart n2"), 0);
   });
