@@ -80,7 +80,10 @@ bool gather(session& s, const std::string& path, bool local, gathered& g, outcom
         why = r.error;
     }
     if (!peer || !r.ok()) {
-      g.partial = true;
+      // A client node serves no shard: without an HTTP face, or gone, it holds nothing a
+      // list would miss. A member with a roster entry does.
+      bool serves = !m.value("roster_status", "").empty();
+      g.partial = g.partial || serves || peer;
       entry["ok"] = false;
       entry["error"] = why;
       g.members.push_back(entry);
