@@ -82,9 +82,9 @@ CAF_TEST(skip ends a parked saga compensated with skips) {
                              "COMPENSATED_WITH_SKIPS once nothing else is open");
   SkipCompensation wrong;
   wrong.set_branch(INVENTORY);
-  CAF_CHECK_EQUAL(command("s2", wrong).reply_error(),
+  CAF_CHECK_EQUAL(std::string{command("s2", wrong).reply_error()},
                   "no given-up compensation of inventory; given up: points");
-  CAF_CHECK_EQUAL(command("s2", CompensateNow{}).reply_error(),
+  CAF_CHECK_EQUAL(std::string{command("s2", CompensateNow{}).reply_error()},
                   "saga is COMPENSATION_FAILED: only a saga still waiting on its branches "
                   "(STARTED, AWAITING_EVENTS) can be compensated");
   SkipCompensation skip;
@@ -98,7 +98,7 @@ CAF_TEST(skip ends a parked saga compensated with skips) {
   CAF_CHECK_EQUAL(s.compensations(0).detail(), "skipped by operator: points credited by hand");
   CAF_CHECK(is_settled(s));
   CAF_CHECK_EQUAL(account(node, "c1").balance(), 400);  // skipped: the refund never happened
-  CAF_CHECK_EQUAL(command("s2", SkipCompensation{}).reply_error(),
+  CAF_CHECK_EQUAL(std::string{command("s2", SkipCompensation{}).reply_error()},
                   "saga is COMPENSATED_WITH_SKIPS: only a COMPENSATION_FAILED saga has a "
                   "compensation to skip");
 }
@@ -111,7 +111,7 @@ CAF_TEST(retry of a parked saga starts its attempts over) {
   auto s = saga(node, "s3");
   CAF_CHECK_EQUAL(s.status(), COMPENSATED);
   CAF_CHECK_EQUAL(s.compensations(0).attempts(), 1u);
-  CAF_CHECK_EQUAL(command("s3", RetryCompensations{}).reply_error(),
+  CAF_CHECK_EQUAL(std::string{command("s3", RetryCompensations{}).reply_error()},
                   "saga is COMPENSATED with no compensation given up or backing off: nothing to "
                   "retry (the runtime resends unacknowledged commands itself)");
 }
@@ -139,7 +139,7 @@ CAF_TEST(compensate now fails a saga waiting on a branch and undoes what succeed
     node.run();
     auto* ack = node.ack_for("redemption/s1", seq);
     CAF_REQUIRE(ack != nullptr);
-    return ack->reply_error();
+    return std::string{ack->reply_error()};
   };
   CAF_CHECK_NOT_EQUAL(send(RetryCompensations{}).find("nothing to retry"), std::string::npos);
   CompensateNow c;
