@@ -45,6 +45,12 @@ struct fixture : console_fixture {
 
   json saga(const std::string& id) { return json_cmd("saga " + id).doc()["state"]; }
 
+  /// A 409 saying the saga's state does not allow the action: it moved on by itself.
+  static bool moved_on(const console_result& r) {
+    return r.exit == 1 && r.doc().is_object() && r.doc().contains("error")
+           && r.doc()["error"].value("code", "") == "saga_state";
+  }
+
   /// The saga's ledger entries of `kind`.
   static std::vector<json> ledger(const json& state, const std::string& kind) {
     std::vector<json> out;
@@ -93,7 +99,7 @@ CAF_TEST(retry sends a step in backoff again now as a counted attempt) {
     auto id = stuck_on_shipping();
     CAF_REQUIRE(!id.empty());
     auto dry = json_cmd("saga retry " + id + " --dry-run");
-    if (dry.exit == 1)
+    if (moved_on(dry))
       continue;
     CAF_REQUIRE_EQUAL(dry.exit, 0);
     CAF_CHECK_EQUAL(dry.doc()["dry_run"], true);
@@ -108,7 +114,7 @@ CAF_TEST(retry sends a step in backoff again now as a counted attempt) {
     CAF_CHECK_EQUAL(unconfirmed.exit, 2);
     CAF_CHECK(unconfirmed.err.find("--yes") != std::string::npos);
     auto done = json_cmd("saga retry " + id + " --yes --reason 'carrier is back'");
-    if (done.exit == 1)
+    if (moved_on(done))
       continue;  // it gave up meanwhile
     CAF_REQUIRE_EQUAL(done.exit, 0);
     CAF_CHECK_EQUAL(done.doc()["dry_run"], false);
@@ -130,7 +136,7 @@ CAF_TEST(compensate stops a running saga and cancels its order) {
     auto id = stuck_on_shipping();
     CAF_REQUIRE(!id.empty());
     auto done = json_cmd("saga compensate fulfillment/" + id + " --yes --reason 'customer called'");
-    if (done.exit == 1 && done.err.find("saga is COMPENSAT") != std::string::npos)
+    if (moved_on(done) && done.err.find("saga is COMPENSAT") != std::string::npos)
       continue;  // it gave up by itself meanwhile
     CAF_REQUIRE_EQUAL(done.exit, 0);
     CAF_CHECK_EQUAL(done.doc()["action"], "compensate");
@@ -165,8 +171,11 @@ CAF_TEST(skip finishes a compensation parked on a parcel in transit) {
     post_json(*cli, ent, sched, admin());
     post_json(*cli, ent, {{"type", "sagaforge.shipment.Dispatch"}}, admin());
     auto c = post_json(*cli, "/admin/v1/sagas/fulfillment/" + id + "/compensate", json::object(), admin());
-    if (!c || c->status != 200)
+    CAF_REQUIRE(c);
+    if (c->status == 409)
       id.clear();  // its retry shipped it first: a new order
+    else
+      CAF_REQUIRE_EQUAL(c->status, 200);
   }
   CAF_REQUIRE(!id.empty());
   auto parked = json_until("saga " + id, [](const json& d) {
