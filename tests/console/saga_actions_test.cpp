@@ -232,6 +232,40 @@ CAF_TEST(skip finishes a compensation parked on a parcel in transit) {
   CAF_CHECK(late.err.find("only a COMPENSATION_FAILED saga") != std::string::npos);
 }
 
+CAF_TEST(a redemption that is not stuck refuses every action with its reason) {
+  auto ok = body_of(post_json(*cli, "/v1/redemptions?wait=20s",
+                              {{"customer_id", "CUST-0007"}, {"reward_id", "RWD-MUG"},
+                               {"expected_cost", 500}}));
+  CAF_REQUIRE_EQUAL(val(ok["status"]), "COMPLETED");
+  auto done = "redemption/" + ok["redemption_id"].get<std::string>();
+  auto poor = body_of(post_json(*cli, "/v1/redemptions?wait=20s",
+                                {{"customer_id", "CUST-0007"}, {"reward_id", "RWD-GOLD"},
+                                 {"expected_cost", 20000}}));
+  CAF_REQUIRE_EQUAL(val(poor["status"]), "COMPENSATED");
+  auto undone = "redemption/" + poor["redemption_id"].get<std::string>();
+  struct row {
+    std::string cmd, message;
+  };
+  for (auto& r : std::vector<row>{
+         {"saga skip " + done + " --yes",
+          "saga is COMPLETED: only a COMPENSATION_FAILED saga has a compensation to skip"},
+         {"saga compensate " + done + " --yes",
+          "saga is COMPLETED: only a saga still waiting on its branches (STARTED, "
+          "AWAITING_EVENTS) can be compensated"},
+         {"saga retry " + undone + " --dry-run",
+          "saga is COMPENSATED with no compensation given up or backing off: nothing to retry"},
+         {"saga skip " + undone + " --step points --dry-run",
+          "saga is COMPENSATED: only a COMPENSATION_FAILED saga has a compensation to skip"}}) {
+    auto res = json_cmd(r.cmd);
+    CAF_CHECK_EQUAL(res.exit, 1);
+    CAF_CHECK(moved_on(res));
+    CAF_CHECK(res.err.find(r.message) != std::string::npos);
+    if (res.err.find(r.message) == std::string::npos)
+      CAF_MESSAGE(r.cmd << ": " << res.err);
+  }
+  CAF_CHECK_EQUAL(val(json_cmd("saga " + done).doc()["state"]["status"]), "COMPLETED");
+}
+
 CAF_TEST(bad saga action arguments are refused before anything is sent) {
   CAF_CHECK_EQUAL(json_cmd("saga retry").exit, 2);
   CAF_CHECK_EQUAL(json_cmd("saga retry order/ORD-1").exit, 2);
