@@ -224,10 +224,6 @@ void on_timeout(step& st) {
 
 namespace detail {
 
-namespace {
-
-} // namespace
-
 void fail_now(step& st, std::string reason) {
   fail(st, std::move(reason));
 }
