@@ -11,6 +11,7 @@ const std::vector<command>& all_commands() {
     add_entity_commands(out);
     add_view_commands(out);
     add_saga_commands(out);
+    add_saga_action_commands(out);
     add_ops_commands(out);
     add_cluster_commands(out);
     return out;
@@ -70,8 +71,15 @@ outcome help_text() {
   return answer({{"commands", items}}, text);
 }
 
-/// The command whose (one- or two-word) name starts `words`; null when none.
+/// The command whose (one- or two-word) name starts `words`; null when none. A two-word name
+/// wins over a one-word one ("saga retry X" is the action, "saga X" the timeline).
 const command* find_command(const std::vector<std::string>& words, size_t& used) {
+  if (words.size() >= 2)
+    for (auto& c : all_commands())
+      if (c.name == words[0] + " " + words[1]) {
+        used = 2;
+        return &c;
+      }
   for (auto& c : all_commands()) {
     auto sp = c.name.find(' ');
     if (sp == std::string::npos) {

@@ -70,6 +70,7 @@ bool confirmed(session& s, const parsed_args& a, const std::string& what, outcom
 void add_entity_commands(std::vector<command>& out);  // status types ls show history outbox
 void add_view_commands(std::vector<command>& out);    // stuck timers trace top metrics
 void add_saga_commands(std::vector<command>& out);    // sagas saga
+void add_saga_action_commands(std::vector<command>& out);  // saga retry|compensate|skip
 void add_ops_commands(std::vector<command>& out);     // dl *, send, passivate
 void add_watch_command(std::vector<command>& out);    // watch (commands_watch.cpp)
 void add_cluster_commands(std::vector<command>& out);  // nodes, shards

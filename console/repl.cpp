@@ -31,6 +31,10 @@ std::set<std::string> first_words() {
 }
 
 const command* command_of(const std::vector<std::string>& w) {
+  if (w.size() > 1)  // a two-word name first: "saga retry" before "saga"
+    for (auto& c : all_commands())
+      if (c.name == w[0] + " " + w[1])
+        return &c;
   for (auto& c : all_commands()) {
     auto sp = c.name.find(' ');
     if (sp == std::string::npos ? (!w.empty() && w[0] == c.name)
@@ -79,6 +83,9 @@ std::vector<std::string> complete(const session& s, const std::vector<std::strin
     pool = first_words();
   } else if (before.size() == 1 && before[0] == "dl") {
     pool = {"ls", "show", "replay", "drop"};
+  } else if (before.size() == 1 && before[0] == "saga" && (prefix.empty() || prefix[0] != '-')) {
+    pool = {"retry", "compensate", "skip"};  // the actions, or a saga of the last listings
+    pool.insert(s.refs.begin(), s.refs.end());
   } else if (before[0] == "watch" && before.size() == 1) {
     pool = first_words();
     pool.insert(s.refs.begin(), s.refs.end());
@@ -92,7 +99,7 @@ std::vector<std::string> complete(const session& s, const std::vector<std::strin
     else if (n == "dl show" || n == "dl replay" || n == "dl drop")
       pool = s.dead_letter_ids;
     else if (n == "show" || n == "history" || n == "outbox" || n == "passivate" || n == "send"
-             || n == "saga")
+             || n == "saga" || n == "saga retry" || n == "saga compensate" || n == "saga skip")
       pool = s.refs;
     if (!before.empty() && (before.back() == "--receiver-type" || before.back() == "--type"))
       pool = s.types;

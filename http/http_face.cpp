@@ -139,6 +139,7 @@ http_face::start(node_runtime& node, const runtime_settings& s, catalog::catalog
   add_catalog_routes(p->routes, p->fc);
   add_admin_read_routes(p->routes, p->fc);
   add_admin_ops_routes(p->routes, p->fc);
+  add_admin_saga_routes(p->routes, p->fc);
   add_admin_view_routes(p->routes, p->fc);
   add_admin_bulk_routes(p->routes, p->fc);
   add_admin_cluster_routes(p->routes, p->fc);

@@ -17,7 +17,7 @@ namespace {
 
 bool terminal(const std::string& status) {
   return status == "COMPLETED" || status == "COMPENSATED" || status == "COMPENSATION_FAILED"
-         || status == "FAILED";
+         || status == "COMPENSATED_WITH_SKIPS" || status == "FAILED";
 }
 
 bool terminal_order(const std::string& status) {

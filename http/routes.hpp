@@ -16,6 +16,8 @@ void add_catalog_routes(route_table& t, face_context& fc);
 void add_admin_read_routes(route_table& t, face_context& fc);
 /// /admin/v1: sagas, dead letters, send, passivate.
 void add_admin_ops_routes(route_table& t, face_context& fc);
+/// /admin/v1/sagas/{type}/{id}/{retry|compensate|skip}: operator actions (routes_admin_sagas.cpp).
+void add_admin_saga_routes(route_table& t, face_context& fc);
 /// /admin/v1: live report without activating, stuck, timers, top (routes_admin_views.cpp).
 void add_admin_view_routes(route_table& t, face_context& fc);
 /// /admin/v1: trace by correlation id, bulk dead-letter replay (routes_admin_bulk.cpp).

@@ -71,7 +71,8 @@ async function sagasView(params) {
     el('td', {}, link('#/saga/' + encodeURIComponent(s.saga) + '/' + encodeURIComponent(s.id), s.saga + '/' + s.id)),
     statusCell(s.status), s.step, at(s.started_ms), at(s.finished_ms), num(age(s.age_ms))]);
   const filters = el('p', {}, 'status: ',
-    ...['', 'RUNNING', 'COMPENSATING', 'COMPLETED', 'COMPENSATED', 'COMPENSATION_FAILED'].map((s) =>
+    ...['', 'RUNNING', 'COMPENSATING', 'COMPLETED', 'COMPENSATED', 'COMPENSATION_FAILED',
+      'COMPENSATED_WITH_SKIPS'].map((s) =>
       el('span', {}, link('#/sagas' + (s ? '?status=' + s : ''), s || 'all'), ' ')));
   const out = [el('h2', {}, 'sagas' + (params.status ? ' ' + params.status : '')), filters,
     table(['saga', 'status', 'step', 'started', 'finished', 'age'], rows)];

@@ -89,6 +89,13 @@ void fulfillment_read_model::on_saga_event(const std::string& ref, const std::st
       if (!ev.finished().reason().empty())
         s.reason = ev.finished().reason();
       break;
+    case SagaEvent::kOperatorActed:  // a retry or skip re-opens a parked saga
+      if (ev.operator_acted().action() != OperatorActed::COMPENSATE
+          && s.status == "COMPENSATION_FAILED") {
+        s.status = "COMPENSATING";
+        s.finished_ms = 0;
+      }
+      break;
     default:
       break;
   }
@@ -128,7 +135,7 @@ saga_metrics fulfillment_read_model::metrics() const {
     ++m.started;
     if (s.status == "COMPLETED")
       ++m.completed;
-    else if (s.status == "COMPENSATED")
+    else if (s.status == "COMPENSATED" || s.status == "COMPENSATED_WITH_SKIPS")
       ++m.compensated;
     else if (s.status == "COMPENSATION_FAILED")
       ++m.failed;

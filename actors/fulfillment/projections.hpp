@@ -32,6 +32,7 @@ struct order_summary {
 struct saga_summary {
   std::string order_id;
   std::string status;  // RUNNING | COMPENSATING | COMPLETED | COMPENSATED | COMPENSATION_FAILED
+                       // | COMPENSATED_WITH_SKIPS
   std::string reason;
   int64_t started_ms = 0;
   int64_t finished_ms = 0;

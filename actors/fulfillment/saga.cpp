@@ -194,6 +194,8 @@ void decide_input(const SagaState& s, const inbound& in, saga_run& r) {
     return ctx.reply(s);
   if (!s.started())
     return ctx.reject("saga " + r.id + " has not started");
+  if (is_operator_command(in))
+    return on_operator_command(r, in);
   bool internal = in.sender().empty();  // timers and delivery failures
   if (StepTimeout t; internal && in.parse(t)) {
     on_step_timer(r, t);

@@ -108,6 +108,26 @@ void apply_compensation_event(SagaState& s, const SagaEvent& ev) {
   }
 }
 
+/// The ledger entry of an operator command; SKIP marks its step, and RETRY or SKIP of a parked
+/// saga re-open it (COMPENSATING again, not finished).
+void apply_operator(SagaState& s, const OperatorActed& e) {
+  auto* st = step_at(s, e.step());
+  std::string step = st ? st->name() : std::string{"saga"};
+  if (e.action() == OperatorActed::SKIP) {
+    add_ledger(s, e.at_ms(), "skipped", step, "undo skipped by operator: " + e.note());
+    if (st)
+      st->set_status(SagaStep::SKIPPED);
+  } else {
+    auto what = e.action() == OperatorActed::RETRY ? "retry: " : "compensate: ";
+    add_ledger(s, e.at_ms(), "operator", step, what + e.note());
+  }
+  if (e.action() != OperatorActed::COMPENSATE && s.status() == SagaState::COMPENSATION_FAILED) {
+    s.set_status(SagaState::COMPENSATING);
+    s.set_finished_ms(0);
+    s.set_current(e.step());
+  }
+}
+
 } // namespace
 
 void apply_saga(SagaState& s, const SagaEvent& ev) {
@@ -144,6 +164,9 @@ void apply_saga(SagaState& s, const SagaEvent& ev) {
       s.set_cancel_refusals(s.cancel_refusals() + 1);
       add_ledger(s, ev.cancel_refused().at_ms(), "refused", "customer cancel",
                  ev.cancel_refused().reason());
+      break;
+    case SagaEvent::kOperatorActed:
+      apply_operator(s, ev.operator_acted());
       break;
     case SagaEvent::KIND_NOT_SET:
       SAGAFORGE_UNREACHABLE("SagaEvent of no kind (corrupt, or from a newer build)");

@@ -18,11 +18,6 @@ namespace {
 
 constexpr const char* step_timer = "step";
 
-bool needs_undo(const SagaStep& step) {
-  auto st = step.status();
-  return st == SagaStep::DONE || st == SagaStep::RUNNING || st == SagaStep::RETRY_WAIT;
-}
-
 void send_undo_command(saga_run& r, int k, uint32_t attempt) {
   auto to = participant_of(r, k);
   if (k < r.charge_step()) {
@@ -51,6 +46,8 @@ retry_policy undo_policy(const fulfillment_config& cfg) {
           cfg.compensation_max_attempts};
 }
 
+} // namespace
+
 void send_compensation(saga_run& r, int k, uint32_t attempt) {
   SagaEvent ev;
   ev.mutable_compensation_sent()->set_step(k);
@@ -65,6 +62,8 @@ void send_compensation(saga_run& r, int k, uint32_t attempt) {
   r.ctx.set_timer(step_timer, undo_policy(r.cfg).base_delay_ms(attempt), t);
 }
 
+namespace {
+
 void finish(saga_run& r, SagaState::Status status, const std::string& reason) {
   r.ctx.cancel_timer(step_timer);
   SagaEvent ev;
@@ -72,7 +71,7 @@ void finish(saga_run& r, SagaState::Status status, const std::string& reason) {
   ev.mutable_finished()->set_at_ms(r.ctx.now_ms());
   ev.mutable_finished()->set_reason(reason);
   r.emit(ev);
-  if (status == SagaState::COMPENSATED) {
+  if (status != SagaState::COMPENSATION_FAILED) {  // COMPENSATED (with or without skips)
     order::CloseCancelled close;
     close.set_reason(reason);
     r.ctx.send(order_ref(r.id), close, r.id);
@@ -83,15 +82,23 @@ void finish(saga_run& r, SagaState::Status status, const std::string& reason) {
   }
 }
 
-/// Undoes the highest step still needing it, or ends the saga when none is left.
-void compensate_next(saga_run& r) {
-  for (int k = r.steps() - 1; k >= 0; --k)
-    if (needs_undo(r.s.steps(k)))
-      return send_compensation(r, k, 1);
-  finish(r, SagaState::COMPENSATED, r.s.reason());
+} // namespace
+
+bool needs_undo(const SagaStep& step) {
+  auto st = step.status();
+  return st == SagaStep::DONE || st == SagaStep::RUNNING || st == SagaStep::RETRY_WAIT;
 }
 
-} // namespace
+void compensate_next(saga_run& r) {
+  bool skipped = false;
+  for (int k = r.steps() - 1; k >= 0; --k) {
+    if (needs_undo(r.s.steps(k)))
+      return send_compensation(r, k, 1);
+    skipped = skipped || r.s.steps(k).status() == SagaStep::SKIPPED;
+  }
+  // An operator skipped an undo: the end state says so (the ledger says which).
+  finish(r, skipped ? SagaState::COMPENSATED_WITH_SKIPS : SagaState::COMPENSATED, r.s.reason());
+}
 
 void start_compensation(saga_run& r, const std::string& reason) {
   r.ctx.cancel_timer(step_timer);

@@ -44,9 +44,21 @@ void on_commit_result(saga_run& r, int line, bool ok);
 void on_customer_cancel(saga_run& r, const CustomerCancel& c);
 
 // -- compensation (saga_compensate.cpp) --
+/// DONE, RUNNING or RETRY_WAIT: the step may have taken effect, so it is undone.
+bool needs_undo(const SagaStep& step);
 void start_compensation(saga_run& r, const std::string& reason);
+/// Sends undo attempt `attempt` of step k under its durable timeout.
+void send_compensation(saga_run& r, int k, uint32_t attempt);
+/// Undoes the highest step still needing it, or ends the saga when none is left.
+void compensate_next(saga_run& r);
 void on_compensated(saga_run& r, int step, uint32_t attempt, bool ok, const std::string& detail);
 void on_compensation_failure(saga_run& r, int step, uint32_t attempt, const std::string& why);
 void undo_late_result(saga_run& r, int step, const std::string& detail);
+
+// -- operator commands (saga_operator.cpp) --
+bool is_operator_command(const inbound& in);
+/// RetryNow, CompensateNow, SkipCompensation: planned (saga_operator.hpp), recorded, carried
+/// out; answered with the state, or rejected with the plan's reason.
+void on_operator_command(saga_run& r, const inbound& in);
 
 } // namespace sagaforge::fulfillment::detail

@@ -23,7 +23,8 @@ namespace {
 
 bool terminal(const SagaState& s) {
   return s.status() == SagaState::COMPLETED || s.status() == SagaState::COMPENSATED
-         || s.status() == SagaState::COMPENSATION_FAILED;
+         || s.status() == SagaState::COMPENSATION_FAILED
+         || s.status() == SagaState::COMPENSATED_WITH_SKIPS;
 }
 
 void violate(order_workload_result& out, std::string what, bool* which) {

@@ -224,6 +224,10 @@ void on_timeout(step& st) {
 
 namespace detail {
 
+void fail_now(step& st, std::string reason) {
+  fail(st, std::move(reason));
+}
+
 namespace {
 
 void decide_input(const RedemptionState& s, const inbound& in, step& st) {
@@ -237,6 +241,8 @@ void decide_input(const RedemptionState& s, const inbound& in, step& st) {
       ctx.reject("redemption " + st.id + " was never started");
     return;
   }
+  if (is_operator_command(in))
+    return on_operator_command(st, in);
   if (on_result(in, st) || on_confirmation(in, st))
     return;
   if (DeliveryFailed df; in.parse(df))
@@ -247,8 +253,6 @@ void decide_input(const RedemptionState& s, const inbound& in, step& st) {
     on_timeout(st);
   else if (RetryCompensation rc; in.parse(rc) && in.sender().empty())
     on_retry_timer(st, rc.branch());
-  else if (in.is<RetryCompensations>())
-    on_operator_retry(st);
   else if (!in.sender().empty() && in.wants_reply())
     ctx.reject("redemption saga does not understand '" + in.type() + "'");
 }

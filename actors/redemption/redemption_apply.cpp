@@ -71,9 +71,22 @@ void apply_compensation(RedemptionState& s, const RedemptionEvent& ev) {
       s.set_status(COMPENSATION_FAILED);
       break;
     }
-    case RedemptionEvent::kCompensated:
-      s.set_status(COMPENSATED);
+    case RedemptionEvent::kCompensated: {
+      bool skipped = false;  // an operator skipped one: the end state says so
+      for (auto& e : s.compensations())
+        skipped = skipped || e.status() == COMP_SKIPPED;
+      s.set_status(skipped ? COMPENSATED_WITH_SKIPS : COMPENSATED);
       break;
+    }
+    case RedemptionEvent::kCompSkipped: {
+      auto* e = ledger_slot(s, ev.comp_skipped().branch());
+      e->set_status(COMP_SKIPPED);
+      e->set_done_at_ms(at);
+      e->set_detail("skipped by operator" + (ev.comp_skipped().note().empty()
+                                               ? std::string{}
+                                               : ": " + ev.comp_skipped().note()));
+      break;
+    }
     default:
       break;
   }
@@ -139,6 +152,7 @@ bool is_settled(const RedemptionState& s) {
     case FAILED:
     case COMPENSATED:
     case COMPENSATION_FAILED:
+    case COMPENSATED_WITH_SKIPS:
       break;
     default:
       return false;
@@ -170,6 +184,8 @@ const char* status_name(Status s) {
       return "Compensated";
     case COMPENSATION_FAILED:
       return "CompensationFailed";
+    case COMPENSATED_WITH_SKIPS:
+      return "CompensatedWithSkips";
     default:
       return "Unknown";
   }
@@ -225,7 +241,8 @@ bool compensable(Branch b) {
 
 bool failure_started(const RedemptionState& s) {
   auto st = s.status();
-  return st == FAILED || st == COMPENSATING || st == COMPENSATED || st == COMPENSATION_FAILED;
+  return st == FAILED || st == COMPENSATING || st == COMPENSATED || st == COMPENSATION_FAILED
+         || st == COMPENSATED_WITH_SKIPS;
 }
 
 } // namespace detail

@@ -66,7 +66,7 @@ void maybe_finish(step& st) {
       || st.next.compensations().empty())
     return;
   for (auto& e : st.next.compensations())
-    if (e.status() != COMP_DONE)
+    if (e.status() != COMP_DONE && e.status() != COMP_SKIPPED)
       return;
   RedemptionEvent ev;
   ev.mutable_compensated();
@@ -75,8 +75,8 @@ void maybe_finish(step& st) {
 
 void on_compensation_confirmed(step& st, Branch b, std::string detail) {
   auto* e = ledger_entry(st.next, b);
-  if (e == nullptr || e->status() == COMP_DONE)
-    return;  // not asked for, or confirmed before (another envelope)
+  if (e == nullptr || e->status() == COMP_DONE || e->status() == COMP_SKIPPED)
+    return;  // not asked for, confirmed before (another envelope), or skipped by an operator
   if (e->status() == COMP_RETRY_WAIT)
     st.ctx.cancel_timer(retry_timer(b));  // it had applied after all
   RedemptionEvent ev;
@@ -108,7 +108,8 @@ void on_compensation_delivery_failed(step& st, Branch b, const std::string& erro
 
 void on_compensation_rejected(step& st, Branch b, const std::string& reason) {
   auto* e = ledger_entry(st.next, b);
-  if (e == nullptr || e->status() == COMP_DONE || e->status() == COMP_FAILED)
+  if (e == nullptr || e->status() == COMP_DONE || e->status() == COMP_FAILED
+      || e->status() == COMP_SKIPPED)
     return;
   if (e->status() == COMP_RETRY_WAIT)
     st.ctx.cancel_timer(retry_timer(b));
@@ -122,10 +123,31 @@ void on_retry_timer(step& st, Branch b) {
 }
 
 void on_operator_retry(step& st) {
-  for (auto b : {POINTS, INVENTORY})
-    if (auto* e = ledger_entry(st.next, b); e != nullptr && e->status() == COMP_FAILED)
+  for (auto b : {POINTS, INVENTORY}) {
+    auto* e = ledger_entry(st.next, b);
+    if (e == nullptr)
+      continue;
+    if (e->status() == COMP_FAILED) {
       issue(st, b, true);
+    } else if (e->status() == COMP_RETRY_WAIT) {
+      st.ctx.cancel_timer(retry_timer(b));  // sent now instead
+      issue(st, b, false);
+    }
+  }
   st.ctx.reply(st.next);
+}
+
+void skip_compensations(step& st, Branch only, const std::string& note) {
+  for (auto b : {POINTS, INVENTORY}) {
+    auto* e = ledger_entry(st.next, b);
+    if (e == nullptr || e->status() != COMP_FAILED || (only != BRANCH_NONE && b != only))
+      continue;
+    RedemptionEvent ev;
+    ev.mutable_comp_skipped()->set_branch(b);
+    ev.mutable_comp_skipped()->set_note(note.substr(0, static_cast<size_t>(st.cfg.reason_bytes_max)));
+    st.emit(std::move(ev));
+  }
+  maybe_finish(st);
 }
 
 } // namespace sagaforge::redemption::detail

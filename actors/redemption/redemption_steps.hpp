@@ -32,7 +32,7 @@ std::string participant(const RedemptionState& s, Branch b);
 /// Points and inventory have a compensation; validation changes nothing.
 bool compensable(Branch b);
 
-/// Failure started: FAILED, COMPENSATING, COMPENSATED or COMPENSATION_FAILED.
+/// Failure started: FAILED, COMPENSATING, COMPENSATED(_WITH_SKIPS) or COMPENSATION_FAILED.
 bool failure_started(const RedemptionState& s);
 
 // -- redemption_compensation.cpp --
@@ -45,6 +45,21 @@ void on_compensation_confirmed(step& st, Branch b, std::string detail);
 void on_compensation_delivery_failed(step& st, Branch b, const std::string& error);
 void on_compensation_rejected(step& st, Branch b, const std::string& reason);
 void on_retry_timer(step& st, Branch b);
+/// Resends the given-up compensations (attempts start over) and those backing off (now);
+/// replies with the state.
 void on_operator_retry(step& st);
+/// Records CompensationSkipped for the given-up compensation of `b` (every one when
+/// BRANCH_NONE), then finishes the saga when nothing else is open.
+void skip_compensations(step& st, Branch b, const std::string& note);
+
+// -- redemption.cpp --
+/// The saga fails with `reason` and compensates what succeeded (as on a failed branch).
+void fail_now(step& st, std::string reason);
+
+// -- redemption_operator.cpp --
+bool is_operator_command(const inbound& in);
+/// RetryCompensations, CompensateNow, SkipCompensation: planned (redemption_operator.hpp),
+/// carried out, answered with the state; rejected with the plan's reason.
+void on_operator_command(step& st, const inbound& in);
 
 } // namespace sagaforge::redemption::detail

@@ -1,6 +1,7 @@
 // console.commands: every read command of sagaforge-console through `-c ... --json` against a
 // running node, checked field by field against what the test did over the HTTP API (an
-// order, a passivation, a timer, a flaky shipment) or against the admin API's own answer.
+// order, a passivation, a timer, a flaky shipment, a flood that parks deliveries) or against
+// the admin API's own answer.
 #define CAF_SUITE console.commands
 #include "caf/test/unit_test.hpp"
 
@@ -306,6 +307,23 @@ CAF_TEST(send answers the entity reply and watch follows its committed steps) {
   CAF_REQUIRE_EQUAL(followed.exit, 0);
   CAF_REQUIRE_EQUAL(followed.doc()["items"].size(), 1u);
   CAF_CHECK_EQUAL(followed.doc()["items"][0]["state"]["value"], 42);
+}
+
+CAF_TEST(stuck names a receiver holding parked deliveries as parked) {
+  // A flood of 50,000 sends: the sink's inbound window fills, the rest waits parked.
+  auto flood = json_cmd(
+    R"(send counter/fp sagaforge.counter.Flood '{"to":"counter/psink","count":50000,"chunk":500}')");
+  CAF_REQUIRE_EQUAL(flood.exit, 0);
+  json found;
+  json_until("stuck --older-than 0ms", [&](const json& d) {
+    for (auto& i : d.value("items", json::array()))
+      if (i["kind"] == "parked")
+        found = i;
+    return found.is_object();
+  });
+  CAF_REQUIRE(found.is_object());
+  CAF_CHECK(found["detail"]["parked"].get<int64_t>() > 0);
+  CAF_CHECK(found["reason"].get<std::string>().find("deliveries parked") != std::string::npos);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -129,6 +129,10 @@ CAF_TEST(completion history confirmation and ctrl d in a real terminal) {
   keys("y Enter");
   CAF_CHECK(shows("replayed #1")(await(shows("replayed #1"))));
   CAF_CHECK_EQUAL(val(json_cmd("dl show 1").doc()["replayed"]), true);
+  // The saga actions complete after "saga " (the half-typed line is then dropped with Ctrl-C).
+  keys("'saga comp' Tab");
+  CAF_CHECK(shows("sagaforge> saga compensate")(await(shows("saga compensate"))));
+  keys("C-c");
   // Ctrl-C drops a half-typed line and stops a watch; the session goes on.
   keys("'stat' C-c");
   keys("'watch --interval 300ms dl ls' Enter");

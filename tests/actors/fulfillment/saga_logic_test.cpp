@@ -366,3 +366,15 @@ CAF_TEST(a step timeout starts over while the command waits for its ack) {
   auto counted = run_command<SagaState, SagaEvent>(*logic, s, fired, 6000, "fulfillment/O1", &none);
   CAF_CHECK_EQUAL(counted.state.steps(0).status(), SagaStep::RETRY_WAIT);
 }
+
+CAF_TEST(operator commands come from a client only) {
+  auto s = started();
+  auto r = from(s, CompensateNow{}, "inventory/SKU-0000");
+  CAF_REQUIRE(r.rejection.has_value());
+  CAF_CHECK_EQUAL(*r.rejection, "operator commands come through the admin API (a client), not "
+                                "from 'inventory/SKU-0000'");
+  CAF_CHECK(r.events.empty());
+  auto ok = step(s, inbound::of(CompensateNow{}), 1000);
+  CAF_CHECK(!ok.rejection.has_value());
+  CAF_CHECK_EQUAL(ok.state.status(), SagaState::COMPENSATING);
+}
