@@ -16,6 +16,7 @@
 #include "actors/redemption/loyalty_config.hpp"
 #include "actors/redemption/redemption.hpp"
 #include "caf/scheduled_actor.hpp"
+#include "tests/sim/sim_flaky.hpp"
 #include "tests/sim/sim_store.hpp"
 
 namespace sagaforge::sim {
@@ -36,6 +37,7 @@ struct seed_faults {
   int64_t window_ms = 0;
   int64_t gateway_error_permille = 0, gateway_timeout_permille = 0;
   int64_t shipment_failure_permille = 0, gateway_latency_ms = 0, gateway_jitter_ms = 0;
+  int64_t decide_crash_permille = 0;  // envelopes whose first decide throws (sim_flaky.hpp)
 
   std::string describe() const {
     return "dup " + std::to_string(net.duplicate_permille) + "‰ delay "
@@ -46,7 +48,8 @@ struct seed_faults {
            + std::to_string(gateway_error_permille) + "‰ timeout "
            + std::to_string(gateway_timeout_permille) + "‰ latency "
            + std::to_string(gateway_latency_ms) + "±" + std::to_string(gateway_jitter_ms)
-           + " ms; shipment failure " + std::to_string(shipment_failure_permille) + "‰";
+           + " ms; shipment failure " + std::to_string(shipment_failure_permille)
+           + "‰; decide crash " + std::to_string(decide_crash_permille) + "‰";
   }
 };
 
@@ -65,10 +68,11 @@ seed_faults choose_faults(sim_rng& rng) {
   f.shipment_failure_permille = rng.chance(500) ? rng.range(50, 400) : 0;
   f.gateway_latency_ms = rng.range(0, 300);
   f.gateway_jitter_ms = rng.range(0, 200);
+  f.decide_crash_permille = rng.chance(400) ? rng.range(5, 80) : 0;
   return f;
 }
 
-std::vector<entity_logic_ptr> node_types(const seed_faults& f) {
+std::vector<entity_logic_ptr> node_types(const seed_faults& f, uint64_t seed) {
   fulfillment::fulfillment_config fc;
   fc.catalog = fulfillment::make_catalog(4);
   fc.gateway_shards = 1;
@@ -92,6 +96,11 @@ std::vector<entity_logic_ptr> node_types(const seed_faults& f) {
   for (auto& t : loyalty::make_loyalty_logic(lc))
     types.push_back(t);
   types.push_back(counter::make_counter_logic(5));
+  if (f.decide_crash_permille > 0) {
+    auto thrown = std::make_shared<flaky_logic::thrown_set>();  // outlives node restarts
+    for (auto& t : types)
+      t = std::make_shared<flaky_logic>(t, seed, f.decide_crash_permille, thrown);
+  }
   return types;
 }
 
@@ -114,7 +123,7 @@ class world {
 public:
   explicit world(const sim_options& opts)
     : opts_(opts), rng_(opts.seed), trace_(opts.trace_keep), faults_(choose_faults(rng_)),
-      plan_(make_plan(rng_)), types_(node_types(faults_)), settings_(node_settings()),
+      plan_(make_plan(rng_)), types_(node_types(faults_, opts.seed)), settings_(node_settings()),
       store_(std::make_shared<sim_store>(opts.plant_lose_unsynced ? 3 : 0)),
       net_(rng_, trace_, faults_.net, opts.plants) {
     trace_.add("faults: " + faults_.describe());
@@ -151,10 +160,12 @@ private:
   std::unique_ptr<testing::test_node> node_;
   size_t next_cmd_ = 0;
   int crashes_ = 0, jumps_ = 0;
+  uint64_t entity_crashes_ = 0;  // decide threw: counted by each node incarnation
 };
 
 void world::crash() {
   client_.harvest(node());
+  entity_crashes_ += node().runtime().context().counters().crashes.load();
   auto last = node().now_ms();
   node_.reset();  // severs routing, drops every actor: what was not committed is gone
   net_.clear();
@@ -297,6 +308,8 @@ sim_result world::run() {
   r.outcomes["net duplicates"] += static_cast<int64_t>(net_.duplicates);
   r.outcomes["net delays"] += static_cast<int64_t>(net_.delays);
   r.outcomes["net drops"] += static_cast<int64_t>(net_.drops);
+  r.outcomes["decide crashes"] += static_cast<int64_t>(
+    entity_crashes_ + node().runtime().context().counters().crashes.load());
   return r;
 }
 
