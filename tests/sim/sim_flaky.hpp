@@ -2,7 +2,9 @@
 // seed-chosen share of the envelopes it gets, once per envelope: the runtime restarts the
 // entity in place from its last committed state and redelivers (semantics.md, "Poison"), so
 // the step must take effect once all the same. Once per envelope keeps it below the poison
-// threshold (supervision.max-restarts): these are crashes, not poison messages.
+// threshold (supervision.max-restarts): these are crashes, not poison messages. A seed may
+// also name one saga command type as poison: its decide throws every time, so the runtime
+// dead-letters it (reason "poison") and the saga is told, and must compensate.
 #pragma once
 
 #include <memory>
@@ -19,8 +21,9 @@ public:
   using thrown_set = std::set<std::string>;
 
   flaky_logic(entity_logic_ptr inner, uint64_t seed, int64_t permille,
-              std::shared_ptr<thrown_set> thrown)
-    : inner_(std::move(inner)), seed_(seed), permille_(permille), thrown_(std::move(thrown)) {}
+              std::shared_ptr<thrown_set> thrown, std::string poison_type)
+    : inner_(std::move(inner)), seed_(seed), permille_(permille), thrown_(std::move(thrown)),
+      poison_type_(std::move(poison_type)) {}
 
   const std::string& type_name() const override { return inner_->type_name(); }
   std::unique_ptr<pb_message> new_state() const override { return inner_->new_state(); }
@@ -33,6 +36,8 @@ public:
   void decide(const pb_message& state, const inbound& in, const decide_env& env,
               effects& out) const override {
     auto& id = in.envelope_id();
+    if (!poison_type_.empty() && in.type() == poison_type_)
+      throw std::runtime_error("sim: poison " + poison_type_ + " at " + env.self);
     // Decided by a hash of the seed and the envelope id, not by the run's PRNG: decide may
     // run again for the same input after a crash, and must choose the same.
     if (!id.empty() && hash(id) % 1000 < static_cast<uint64_t>(permille_)
@@ -53,6 +58,7 @@ private:
   uint64_t seed_;
   int64_t permille_;
   std::shared_ptr<thrown_set> thrown_;
+  std::string poison_type_;
 };
 
 } // namespace sagaforge::sim

@@ -7,6 +7,7 @@
 #include "tests/sim/sim_run.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -38,6 +39,7 @@ struct seed_faults {
   int64_t gateway_error_permille = 0, gateway_timeout_permille = 0;
   int64_t shipment_failure_permille = 0, gateway_latency_ms = 0, gateway_jitter_ms = 0;
   int64_t decide_crash_permille = 0;  // envelopes whose first decide throws (sim_flaky.hpp)
+  std::string poison_type;            // a saga command every decide throws on ("" = none)
 
   std::string describe() const {
     return "dup " + std::to_string(net.duplicate_permille) + "‰ delay "
@@ -49,7 +51,8 @@ struct seed_faults {
            + std::to_string(gateway_timeout_permille) + "‰ latency "
            + std::to_string(gateway_latency_ms) + "±" + std::to_string(gateway_jitter_ms)
            + " ms; shipment failure " + std::to_string(shipment_failure_permille)
-           + "‰; decide crash " + std::to_string(decide_crash_permille) + "‰";
+           + "‰; decide crash " + std::to_string(decide_crash_permille) + "‰; poison '"
+           + poison_type + "'";
   }
 };
 
@@ -69,6 +72,11 @@ seed_faults choose_faults(sim_rng& rng) {
   f.gateway_latency_ms = rng.range(0, 300);
   f.gateway_jitter_ms = rng.range(0, 200);
   f.decide_crash_permille = rng.chance(400) ? rng.range(5, 80) : 0;
+  static const char* const poisonable[] = {
+    "sagaforge.inventory.Reserve", "sagaforge.payment.Charge", "sagaforge.shipment.Schedule",
+    "sagaforge.points.DeductPoints", "sagaforge.reward.AllocateRewardInventory"};
+  if (rng.chance(150))
+    f.poison_type = poisonable[rng.below(std::size(poisonable))];
   return f;
 }
 
@@ -96,10 +104,10 @@ std::vector<entity_logic_ptr> node_types(const seed_faults& f, uint64_t seed) {
   for (auto& t : loyalty::make_loyalty_logic(lc))
     types.push_back(t);
   types.push_back(counter::make_counter_logic(5));
-  if (f.decide_crash_permille > 0) {
+  if (f.decide_crash_permille > 0 || !f.poison_type.empty()) {
     auto thrown = std::make_shared<flaky_logic::thrown_set>();  // outlives node restarts
     for (auto& t : types)
-      t = std::make_shared<flaky_logic>(t, seed, f.decide_crash_permille, thrown);
+      t = std::make_shared<flaky_logic>(t, seed, f.decide_crash_permille, thrown, f.poison_type);
   }
   return types;
 }
@@ -304,7 +312,8 @@ sim_result world::run() {
     ++r.outcomes["order " + (o.status().empty() ? std::string{"NONE"} : o.status())];
   for (auto& [id, x] : fin.redemptions)
     ++r.outcomes[std::string{"redemption "} + redemption::status_name(x.status())];
-  r.outcomes["dead letters"] += static_cast<int64_t>(fin.dead_letters.size());
+  for (auto& d : fin.dead_letters)
+    ++r.outcomes["dead letters " + d.reason()];
   r.outcomes["net duplicates"] += static_cast<int64_t>(net_.duplicates);
   r.outcomes["net delays"] += static_cast<int64_t>(net_.delays);
   r.outcomes["net drops"] += static_cast<int64_t>(net_.drops);
