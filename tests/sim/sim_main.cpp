@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <map>
+#include <set>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -53,6 +54,11 @@ int main(int argc, char** argv) {
   app.add_option("--replay-every", replay_every,
                  "run every Mth seed twice and compare trace hashes (0: never)");
   app.add_option("--trace", trace_keep, "trace steps printed on a failure");
+  std::vector<std::string> inspect;
+  bool long_outages = false;
+  app.add_flag("--long-outages", long_outages,
+               "pauses and clock steps up to 40 min, past the retry and de-dup windows");
+  app.add_option("--inspect", inspect, "print the final report of these refs (debugging a seed)");
   bool verbose = false;
   app.add_flag("--verbose", verbose, "keep the runtime's log lines (warnings and above)");
   CLI11_PARSE(app, argc, argv);
@@ -63,6 +69,8 @@ int main(int argc, char** argv) {
 
   sim_options opts;
   opts.trace_keep = trace_keep;
+  opts.inspect = inspect;
+  opts.long_outages = long_outages;
   opts.plants.fresh_id_duplicates = plant == "fresh-id-duplicates";
   opts.plants.swallow_compensations = plant == "swallow-compensations";
   opts.plant_lose_unsynced = plant == "lose-unsynced";
@@ -71,6 +79,7 @@ int main(int argc, char** argv) {
   uint64_t ran = 0, failed = 0, steps = 0, crashes = 0, jumps = 0, first_failed = 0;
   std::string first_invariant;
   std::map<std::string, int64_t> outcomes;
+  std::map<std::string, int64_t> caught;  // invariant -> seeds where it failed
   for (uint64_t seed = from; seed < from + seeds; ++seed) {
     opts.seed = seed;
     auto r = run_seed(opts);
@@ -91,6 +100,11 @@ int main(int argc, char** argv) {
         r.violations.push_back({"determinism", why});
       }
     }
+    std::set<std::string> fired;
+    for (auto& v : r.violations)
+      fired.insert(v.invariant);
+    for (auto& name : fired)
+      ++caught[name];
     if (!why.empty()) {
       if (failed++ == 0) {
         first_failed = seed;
@@ -108,7 +122,7 @@ int main(int argc, char** argv) {
     nlohmann::json j{{"from", from},       {"seeds", ran},         {"failed", failed},
                      {"seconds", secs},    {"seeds_per_s", rate},  {"steps", steps},
                      {"crashes", crashes}, {"clock_jumps", jumps}, {"plant", plant},
-                     {"outcomes", outcomes}};
+                     {"outcomes", outcomes}, {"failed_by_invariant", caught}};
     if (failed > 0) {
       j["first_failed_seed"] = first_failed;
       j["first_invariant"] = first_invariant;
@@ -127,6 +141,11 @@ int main(int argc, char** argv) {
     for (auto& [k, v] : outcomes)
       mix += (mix.empty() ? "" : ", ") + k + " " + std::to_string(v);
     std::printf("exercised: %s\n", mix.c_str());
+    std::string by;
+    for (auto& [k, v] : caught)
+      by += (by.empty() ? "" : ", ") + k + " " + std::to_string(v);
+    if (!by.empty())
+      std::printf("failed seeds by invariant: %s\n", by.c_str());
     if (failed > 0)
       std::printf("first failure: seed %llu (%llu seeds in), invariant %s\n",
                   static_cast<unsigned long long>(first_failed),

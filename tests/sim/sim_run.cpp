@@ -1,12 +1,13 @@
 // One seed's simulation (see sim_run.hpp). The loop: send the client's commands that are
 // due, maybe crash, then pick at random one runnable thing — an actor's next message (CAF's
 // job queue) or a pooled network message that is due — and run it; when nothing is runnable,
-// move virtual time to the next timer, held message, command or client resend (maybe with a
-// jump of the runtime clock). Faults act only inside the seed's fault window; after it the
+// move virtual time to the next timer, held message, command or client resend (or, by a fault,
+// much further: a pause). A crash restarts the node, maybe with its wall clock stepped. Faults act only inside the seed's fault window; after it the
 // run heals and must settle: the checker then reads the final state.
 #include "tests/sim/sim_run.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <iterator>
 #include <chrono>
 #include <memory>
@@ -27,14 +28,14 @@ namespace {
 using namespace std::chrono;
 
 constexpr int64_t start_ms = 1'000'000'000;
-constexpr int64_t horizon_ms = 30 * 60 * 1000;     // runtime time a run may take to settle
+constexpr int64_t horizon_ms = 3 * 3600 * 1000;    // virtual time a run may take to settle
 constexpr int64_t client_resend_ms = 3000;         // the client's patience per command
 constexpr int64_t max_crashes = 5;
 
 struct seed_faults {
   net_faults net;
   int64_t crash_ppm = 0;      // per scheduling step, inside the window
-  int64_t jump_permille = 0;  // per advance of virtual time, inside the window
+  int64_t jump_permille = 0;  // pauses per advance of virtual time; also steps at restarts
   int64_t window_ms = 0;
   int64_t gateway_error_permille = 0, gateway_timeout_permille = 0;
   int64_t shipment_failure_permille = 0, gateway_latency_ms = 0, gateway_jitter_ms = 0;
@@ -45,7 +46,7 @@ struct seed_faults {
     return "dup " + std::to_string(net.duplicate_permille) + "‰ delay "
            + std::to_string(net.delay_permille) + "‰ (<= " + std::to_string(net.max_delay_ms)
            + " ms) drop " + std::to_string(net.drop_permille) + "‰ crash "
-           + std::to_string(crash_ppm) + " ppm/step jump " + std::to_string(jump_permille)
+           + std::to_string(crash_ppm) + " ppm/step pause " + std::to_string(jump_permille)
            + "‰/idle window " + std::to_string(window_ms) + " ms; gateway error "
            + std::to_string(gateway_error_permille) + "‰ timeout "
            + std::to_string(gateway_timeout_permille) + "‰ latency "
@@ -77,6 +78,16 @@ seed_faults choose_faults(sim_rng& rng) {
     "sagaforge.points.DeductPoints", "sagaforge.reward.AllocateRewardInventory"};
   if (rng.chance(150))
     f.poison_type = poisonable[rng.below(std::size(poisonable))];
+  return f;
+}
+
+/// A planted bug needs its trigger in every seed: duplicates for fresh-id duplicates, crashes
+/// for lost unsynced writes. (Applied after the draws, so a seed's other choices stay.)
+seed_faults with_plants(seed_faults f, const sim_options& opts) {
+  if (opts.plants.fresh_id_duplicates)
+    f.net.duplicate_permille = std::max<int64_t>(f.net.duplicate_permille, 50);
+  if (opts.plant_lose_unsynced)
+    f.crash_ppm = std::max<int64_t>(f.crash_ppm, 500);
   return f;
 }
 
@@ -122,17 +133,14 @@ runtime_settings node_settings() {
   return s;
 }
 
-int64_t caf_ms(caf::scheduler::test_coordinator& sched) {
-  return duration_cast<milliseconds>(sched.clock().now().time_since_epoch()).count();
-}
-
 /// The one seed's world: store, node incarnation, network, client, trace.
 class world {
 public:
   explicit world(const sim_options& opts)
-    : opts_(opts), rng_(opts.seed), trace_(opts.trace_keep), faults_(choose_faults(rng_)),
+    : opts_(opts), rng_(opts.seed), trace_(opts.trace_keep),
+      faults_(with_plants(choose_faults(rng_), opts)),
       plan_(make_plan(rng_)), types_(node_types(faults_, opts.seed)), settings_(node_settings()),
-      store_(std::make_shared<sim_store>(opts.plant_lose_unsynced ? 3 : 0)),
+      store_(std::make_shared<sim_store>(opts.plant_lose_unsynced ? 20 : 0)),
       net_(rng_, trace_, faults_.net, opts.plants) {
     trace_.add("faults: " + faults_.describe());
     start(start_ms);
@@ -148,6 +156,13 @@ private:
     node_ = std::make_unique<testing::test_node>(store_, types_, settings_, at_ms);
     net_.attach(node_->runtime().context());
     client_.restarted();
+  }
+
+  /// The longest pause or forward clock step: below retry.max-age-ms unless long outages
+  /// are asked for (then up to 40 minutes: past the retry and de-dup windows, where a
+  /// delivery's outcome becomes "unknown" by contract — see docs/simulation.md).
+  int64_t long_outage_ms() const {
+    return opts_.long_outages ? 2400000 : settings_.retry_max_age_ms / 2;
   }
 
   void crash();
@@ -167,7 +182,8 @@ private:
   sim_client client_;
   std::unique_ptr<testing::test_node> node_;
   size_t next_cmd_ = 0;
-  int crashes_ = 0, jumps_ = 0;
+  int crashes_ = 0, jumps_ = 0;  // jumps: pauses and clock steps at restarts
+  int64_t elapsed_ms_ = 0;  // virtual time the run has taken (clock steps at restarts aside)
   uint64_t entity_crashes_ = 0;  // decide threw: counted by each node incarnation
 };
 
@@ -181,9 +197,17 @@ void world::crash() {
   std::string lost;
   if (opts_.plant_lose_unsynced)
     lost = ", PLANT lost " + std::to_string(store_->power_loss()) + " unsynced writes";
-  auto restart = last + rng_.range(1, 2000);
-  if (faults_.jump_permille > 0 && rng_.chance(300))
-    restart += rng_.range(1000, 120000);  // the clock moved on while the node was down
+  auto down = rng_.range(1, 2000);
+  elapsed_ms_ += down;
+  auto restart = last + down;
+  if (faults_.jump_permille > 0 && rng_.chance(300)) {
+    // The wall clock was stepped while the node was down: mostly forward (rarely by a long
+    // outage, see long_outage_ms), sometimes back by up to a minute (an NTP step).
+    restart += rng_.chance(250) ? -rng_.range(1, 60000)
+               : rng_.chance(100) ? rng_.range(120000, long_outage_ms())
+                                  : rng_.range(1000, 120000);
+    ++jumps_;
+  }
   trace_.add("CRASH at " + std::to_string(last - start_ms) + " ms, restart at "
              + std::to_string(restart - start_ms) + " ms" + lost);
   start(restart);
@@ -223,17 +247,21 @@ bool world::advance(bool in_window) {
   if (!next)
     return false;
   if (in_window && faults_.jump_permille > 0 && rng_.chance(faults_.jump_permille)) {
-    // A wall-clock jump: the runtime clock leaps, CAF's timers (relative) do not move.
-    auto jump = rng_.range(1000, 120000);
-    auto& ctx = node().runtime().context();
-    ctx.set_clock_base_ms(now - caf_ms(sched()) + jump);
+    // A pause (a stopped process, a suspended VM): time moves on at once, for the runtime clock
+    // and CAF's timers alike — both run on the monotonic clock, which never steps back within
+    // a process (wall-clock steps reach the runtime only at a restart: see crash()).
+    auto pause = rng_.chance(100) ? rng_.range(120000, long_outage_ms())
+                                  : rng_.range(1000, 120000);
     ++jumps_;
-    trace_.add("CLOCK JUMP +" + std::to_string(jump) + " ms");
+    trace_.add("PAUSE " + std::to_string(pause) + " ms");
+    sched().clock().advance_time(milliseconds{pause});
+    elapsed_ms_ += pause;
     return true;
   }
   auto dt = std::max<int64_t>(0, *next - now);
   trace_.add("advance " + std::to_string(dt) + " ms");
   sched().clock().advance_time(milliseconds{dt});
+  elapsed_ms_ += dt;
   return true;
 }
 
@@ -246,11 +274,13 @@ sim_result world::run() {
   uint64_t steps = 0;
   for (;;) {
     auto now = node().now_ms();
-    bool in_window = now - start_ms < faults_.window_ms;
+    // Window and horizon in elapsed virtual time: a clock step at a restart must not end the
+    // faults or the run.
+    bool in_window = elapsed_ms_ < faults_.window_ms;
     if (!in_window)
       net_.heal();
-    if (now - start_ms > horizon_ms) {
-      not_quiet = "runtime clock past the horizon";
+    if (elapsed_ms_ > horizon_ms) {
+      not_quiet = "3 hours of virtual time passed";
       break;
     }
     if (++steps > opts_.max_steps) {
@@ -292,6 +322,8 @@ sim_result world::run() {
     quiet = false;
     not_quiet = "unacknowledged client commands";
   }
+  for (auto& ref : opts_.inspect)  // debugging a seed: the runtime's view of an entity
+    std::printf("inspect %s: %s\n", ref.c_str(), node().report(ref).ShortDebugString().c_str());
   auto fin = read_final(node(), plan_);
   fin.quiet = quiet;
   fin.not_quiet = not_quiet;

@@ -19,6 +19,8 @@ struct sim_options {
   bool plant_lose_unsynced = false;  // the store forgets unsynced writes at a crash
   size_t trace_keep = 30;
   uint64_t max_steps = 1'000'000;
+  bool long_outages = false;  // pauses and clock steps beyond retry.max-age-ms (findings)
+  std::vector<std::string> inspect;  // refs whose full report a run prints at its end
 };
 
 struct sim_result {

@@ -9,6 +9,7 @@
 #include "points.pb.h"
 #include "redemption.pb.h"
 #include "reward.pb.h"
+#include "runtime/durable_mailbox.hpp"
 
 namespace sagaforge::sim {
 
@@ -165,6 +166,29 @@ workload_plan make_plan(sim_rng& rng) {
   return p;
 }
 
+void sim_client::transmit(testing::test_node& node, const record& r) const {
+  // As the node's own client does (semantics.md, "channel floor"): the floor is the lowest
+  // seq still unacked on the channel, so a receiver whose de-dup record of this channel has
+  // expired (idle beyond retry.dedup-retention-ms, e.g. after a clock step) does not wait for
+  // seqs that were settled long ago.
+  uint64_t floor = r.seq;
+  for (auto& x : sent_)
+    if (!x.acked && x.to == r.to && x.seq < floor)
+      floor = x.seq;
+  Envelope env;
+  env.set_id(envelope_id("client/test", r.to, r.seq));
+  env.set_sender("client/test");
+  env.set_receiver(r.to);
+  env.set_type(r.msg.type);
+  env.set_payload(r.msg.payload);
+  env.set_attempt(1);
+  env.set_created_at_ms(r.created_ms);  // a resend is the same envelope
+  env.set_channel_seq(r.seq);
+  env.set_channel_floor(floor);
+  env.set_wants_reply(true);
+  node.deliver_bytes(r.to, env.SerializeAsString());
+}
+
 void sim_client::send(testing::test_node& node, const command& c) {
   record r;
   r.to = c.to;
@@ -172,7 +196,8 @@ void sim_client::send(testing::test_node& node, const command& c) {
   r.msg = c.msg;
   r.what = c.what;
   r.last_sent_ms = node.now_ms();
-  node.send_with_seq(r.to, r.msg, r.seq);
+  r.created_ms = r.last_sent_ms;
+  transmit(node, r);
   by_key_[r.to + "#" + std::to_string(r.seq)] = sent_.size();
   sent_.push_back(std::move(r));
   ++unacked_;
@@ -183,7 +208,7 @@ void sim_client::resend(testing::test_node& node, int64_t after_ms) {
   for (auto& r : sent_)
     if (!r.acked && (after_ms == 0 || r.last_sent_ms + after_ms <= now)) {
       r.last_sent_ms = now;
-      node.send_with_seq(r.to, r.msg, r.seq);
+      transmit(node, r);
     }
 }
 

@@ -45,6 +45,7 @@ public:
     uint64_t seq = 0;
     typed_bytes msg;
     std::string what;
+    int64_t created_ms = 0;
     int64_t last_sent_ms = 0;
     bool acked = false;
     Ack ack;
@@ -64,6 +65,8 @@ public:
   const std::vector<record>& history() const { return sent_; }
 
 private:
+  void transmit(testing::test_node& node, const record& r) const;
+
   std::map<std::string, uint64_t> seqs_;
   std::vector<record> sent_;
   std::map<std::string, size_t> by_key_;  // "to#seq" -> index
