@@ -80,6 +80,7 @@ int main(int argc, char** argv) {
   std::string first_invariant;
   std::map<std::string, int64_t> outcomes;
   std::map<std::string, int64_t> caught;  // invariant -> seeds where it failed
+  std::map<std::string, uint64_t> first_by;  // invariant -> seeds run until it first failed
   for (uint64_t seed = from; seed < from + seeds; ++seed) {
     opts.seed = seed;
     auto r = run_seed(opts);
@@ -104,7 +105,8 @@ int main(int argc, char** argv) {
     for (auto& v : r.violations)
       fired.insert(v.invariant);
     for (auto& name : fired)
-      ++caught[name];
+      if (caught[name]++ == 0)
+        first_by[name] = seed - from + 1;
     if (!why.empty()) {
       if (failed++ == 0) {
         first_failed = seed;
@@ -122,7 +124,8 @@ int main(int argc, char** argv) {
     nlohmann::json j{{"from", from},       {"seeds", ran},         {"failed", failed},
                      {"seconds", secs},    {"seeds_per_s", rate},  {"steps", steps},
                      {"crashes", crashes}, {"clock_jumps", jumps}, {"plant", plant},
-                     {"outcomes", outcomes}, {"failed_by_invariant", caught}};
+                     {"outcomes", outcomes}, {"failed_by_invariant", caught},
+                     {"seeds_to_first_failure_by_invariant", first_by}};
     if (failed > 0) {
       j["first_failed_seed"] = first_failed;
       j["first_invariant"] = first_invariant;
@@ -143,7 +146,8 @@ int main(int argc, char** argv) {
     std::printf("exercised: %s\n", mix.c_str());
     std::string by;
     for (auto& [k, v] : caught)
-      by += (by.empty() ? "" : ", ") + k + " " + std::to_string(v);
+      by += (by.empty() ? "" : ", ") + k + " " + std::to_string(v) + " (first after "
+            + std::to_string(first_by[k]) + ")";
     if (!by.empty())
       std::printf("failed seeds by invariant: %s\n", by.c_str());
     if (failed > 0)

@@ -105,7 +105,8 @@ bool sim_network::accept(const std::string& to, const caf::message& msg, bool ac
     due += rng_.range(1, faults_.max_delay_ms);
   }
   push(to, msg, activate, due);
-  bool duplicable = env != nullptr || is_ack(msg) || msg.match_elements<deliver_atom, std::string>();
+  bool duplicable =
+    env != nullptr || is_ack(msg) || msg.match_elements<deliver_atom, std::string>();
   if (duplicable && rng_.chance(faults_.duplicate_permille)) {
     ++duplicates;
     auto again = now + rng_.range(0, std::max<int64_t>(1, faults_.max_delay_ms));

@@ -2,8 +2,9 @@
 // due, maybe crash, then pick at random one runnable thing — an actor's next message (CAF's
 // job queue) or a pooled network message that is due — and run it; when nothing is runnable,
 // move virtual time to the next timer, held message, command or client resend (or, by a fault,
-// much further: a pause). A crash restarts the node, maybe with its wall clock stepped. Faults act only inside the seed's fault window; after it the
-// run heals and must settle: the checker then reads the final state.
+// much further: a pause). A crash restarts the node, maybe with its wall clock stepped. Faults
+// act only inside the seed's fault window (elapsed virtual time); after it the run heals and
+// must settle: the checker then reads the final state.
 #include "tests/sim/sim_run.hpp"
 
 #include <algorithm>
@@ -211,7 +212,7 @@ void world::crash() {
   trace_.add("CRASH at " + std::to_string(last - start_ms) + " ms, restart at "
              + std::to_string(restart - start_ms) + " ms" + lost);
   start(restart);
-  client_.resend(node(), 0);
+  client_.resend(node(), 0, settings_.retry_max_age_ms);
 }
 
 void world::run_job(size_t k) {
@@ -295,7 +296,7 @@ sim_result world::run() {
     client_.harvest(node());
     if (auto t = client_.next_resend(client_resend_ms); t >= 0 && t <= now) {
       trace_.add("client resends");
-      client_.resend(node(), client_resend_ms);
+      client_.resend(node(), client_resend_ms, settings_.retry_max_age_ms);
     }
     if (in_window && crashes_ < max_crashes && faults_.crash_ppm > 0
         && static_cast<int64_t>(rng_.below(1'000'000)) < faults_.crash_ppm) {

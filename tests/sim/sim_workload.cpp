@@ -203,10 +203,13 @@ void sim_client::send(testing::test_node& node, const command& c) {
   ++unacked_;
 }
 
-void sim_client::resend(testing::test_node& node, int64_t after_ms) {
+void sim_client::resend(testing::test_node& node, int64_t after_ms, int64_t max_age_ms) {
   auto now = node.now_ms();
   for (auto& r : sent_)
-    if (!r.acked && (after_ms == 0 || r.last_sent_ms + after_ms <= now)) {
+    if (!r.acked && !r.given_up && now - r.created_ms > max_age_ms) {
+      r.given_up = true;
+      --unacked_;
+    } else if (!r.acked && !r.given_up && (after_ms == 0 || r.last_sent_ms + after_ms <= now)) {
       r.last_sent_ms = now;
       transmit(node, r);
     }
@@ -215,7 +218,7 @@ void sim_client::resend(testing::test_node& node, int64_t after_ms) {
 int64_t sim_client::next_resend(int64_t after_ms) const {
   int64_t out = -1;
   for (auto& r : sent_)
-    if (!r.acked && (out < 0 || r.last_sent_ms + after_ms < out))
+    if (!r.acked && !r.given_up && (out < 0 || r.last_sent_ms + after_ms < out))
       out = r.last_sent_ms + after_ms;
   return out;
 }
@@ -226,9 +229,12 @@ void sim_client::harvest(testing::test_node& node) {
     auto i = by_key_.find(a.receiver() + "#" + std::to_string(a.channel_seq()));
     if (i == by_key_.end() || sent_[i->second].acked)
       continue;  // a duplicate ack
-    sent_[i->second].acked = true;
-    sent_[i->second].ack = a;
-    --unacked_;
+    auto& r = sent_[i->second];
+    if (!r.given_up)
+      --unacked_;
+    r.acked = true;  // an ack after giving up still tells the outcome
+    r.given_up = false;
+    r.ack = a;
   }
 }
 

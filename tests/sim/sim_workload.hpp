@@ -48,12 +48,15 @@ public:
     int64_t created_ms = 0;
     int64_t last_sent_ms = 0;
     bool acked = false;
+    bool given_up = false;  // unacked past the max age: its outcome is unknown
     Ack ack;
   };
 
   void send(testing::test_node& node, const command& c);
-  /// Resends what has waited `after_ms` without an ack (all of it when after_ms is 0).
-  void resend(testing::test_node& node, int64_t after_ms);
+  /// Resends what has waited `after_ms` without an ack (all of it when after_ms is 0). Like
+  /// every sender (semantics.md, retention of de-dup records) it never resends an envelope
+  /// older than `max_age_ms`: it gives up on it instead, and its outcome stays unknown.
+  void resend(testing::test_node& node, int64_t after_ms, int64_t max_age_ms);
   /// Earliest time a resend is due; -1 when nothing is unacked.
   int64_t next_resend(int64_t after_ms) const;
   /// Takes the acks the node's client collected since the last call.
@@ -61,6 +64,7 @@ public:
   /// A new node incarnation: its ack list starts empty.
   void restarted() { seen_ = 0; }
 
+  /// Nothing is left waiting for an ack (acknowledged or given up).
   bool all_acked() const { return unacked_ == 0; }
   const std::vector<record>& history() const { return sent_; }
 
