@@ -45,9 +45,9 @@ int main(int argc, char** argv) {
   app.add_option("--from", from, "first seed");
   app.add_flag("--json", json, "print the summary as one JSON object");
   app.add_option("--plant", plant, "inject a known bug: none, fresh-id-duplicates, "
-                                   "swallow-compensations, lose-unsynced")
+                                   "swallow-compensations, lose-unsynced, nondeterminism")
     ->check(CLI::IsMember({"none", "fresh-id-duplicates", "swallow-compensations",
-                           "lose-unsynced"}));
+                           "lose-unsynced", "nondeterminism"}));
   app.add_flag("--expect-failure", expect_failure,
                "succeed only if some seed fails (sensitivity runs with --plant)");
   app.add_flag("--keep-going", keep_going, "run every seed even after a failure");
@@ -74,6 +74,7 @@ int main(int argc, char** argv) {
   opts.plants.fresh_id_duplicates = plant == "fresh-id-duplicates";
   opts.plants.swallow_compensations = plant == "swallow-compensations";
   opts.plant_lose_unsynced = plant == "lose-unsynced";
+  opts.plant_nondeterminism = plant == "nondeterminism";
 
   auto t0 = std::chrono::steady_clock::now();
   uint64_t ran = 0, failed = 0, steps = 0, crashes = 0, jumps = 0, first_failed = 0;

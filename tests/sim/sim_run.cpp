@@ -33,6 +33,8 @@ constexpr int64_t horizon_ms = 3 * 3600 * 1000;    // virtual time a run may tak
 constexpr int64_t client_resend_ms = 3000;         // the client's patience per command
 constexpr int64_t max_crashes = 5;
 
+uint64_t runs_in_process = 0;  // for the planted nondeterminism only
+
 struct seed_faults {
   net_faults net;
   int64_t crash_ppm = 0;      // per scheduling step, inside the window
@@ -139,6 +141,7 @@ class world {
 public:
   explicit world(const sim_options& opts)
     : opts_(opts), rng_(opts.seed), trace_(opts.trace_keep),
+      rng_noise_(opts.plant_nondeterminism ? ++runs_in_process : 0),
       faults_(with_plants(choose_faults(rng_), opts)),
       plan_(make_plan(rng_)), types_(node_types(faults_, opts.seed)), settings_(node_settings()),
       store_(std::make_shared<sim_store>(opts.plant_lose_unsynced ? 20 : 0)),
@@ -174,6 +177,7 @@ private:
   sim_options opts_;
   sim_rng rng_;
   sim_trace trace_;
+  uint64_t rng_noise_;  // planted nondeterminism: differs between two runs of one seed
   seed_faults faults_;
   workload_plan plan_;
   std::vector<entity_logic_ptr> types_;
@@ -306,7 +310,7 @@ sim_result world::run() {
     auto jobs = sched().jobs.size();
     auto msgs = net_.eligible(now);
     if (jobs + msgs > 0) {
-      auto k = rng_.below(jobs + msgs);
+      auto k = (rng_.below(jobs + msgs) + (steps % 997 == 0 ? rng_noise_ : 0)) % (jobs + msgs);
       if (k < jobs)
         run_job(k);
       else
