@@ -221,6 +221,7 @@ void world::crash() {
 
 void world::run_job(size_t k) {
   auto& jobs = sched().jobs;
+  SAGAFORGE_ASSERT(k < jobs.size(), "the scheduler picks among the queued jobs");
   std::rotate(jobs.begin(), jobs.begin() + static_cast<std::ptrdiff_t>(k),
               jobs.begin() + static_cast<std::ptrdiff_t>(k) + 1);
   std::string what = "job";
