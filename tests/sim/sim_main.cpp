@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <map>
 #include <set>
 #include <string>
@@ -56,6 +57,8 @@ int main(int argc, char** argv) {
   app.add_option("--trace", trace_keep, "trace steps printed on a failure");
   std::vector<std::string> inspect;
   bool long_outages = false;
+  std::string lmdb_dir;
+  app.add_option("--lmdb", lmdb_dir, "run on LMDB (nosync) in scratch folders under this one");
   app.add_flag("--long-outages", long_outages,
                "pauses and clock steps up to 40 min, past the retry and de-dup windows");
   app.add_option("--inspect", inspect, "print the final report of these refs (debugging a seed)");
@@ -71,6 +74,19 @@ int main(int argc, char** argv) {
   opts.trace_keep = trace_keep;
   opts.inspect = inspect;
   opts.long_outages = long_outages;
+  opts.lmdb_dir = lmdb_dir;
+  if (!lmdb_dir.empty() && opts.plant_lose_unsynced) {
+    std::fprintf(stderr, "--plant lose-unsynced needs the memory store\n");
+    return 2;
+  }
+  if (!lmdb_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(lmdb_dir, ec);
+    if (ec) {
+      std::fprintf(stderr, "--lmdb %s: %s\n", lmdb_dir.c_str(), ec.message().c_str());
+      return 2;
+    }
+  }
   opts.plants.fresh_id_duplicates = plant == "fresh-id-duplicates";
   opts.plants.swallow_compensations = plant == "swallow-compensations";
   opts.plant_lose_unsynced = plant == "lose-unsynced";

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <iterator>
 #include <chrono>
 #include <memory>
@@ -19,6 +20,8 @@
 #include "actors/redemption/loyalty_config.hpp"
 #include "actors/redemption/redemption.hpp"
 #include "caf/scheduled_actor.hpp"
+#include "runtime/errors.hpp"
+#include "runtime/lmdb_store.hpp"
 #include "tests/sim/sim_flaky.hpp"
 #include "tests/sim/sim_store.hpp"
 
@@ -144,7 +147,8 @@ public:
       rng_noise_(opts.plant_nondeterminism ? ++runs_in_process : 0),
       faults_(with_plants(choose_faults(rng_), opts)),
       plan_(make_plan(rng_)), types_(node_types(faults_, opts.seed)), settings_(node_settings()),
-      store_(std::make_shared<sim_store>(opts.plant_lose_unsynced ? 20 : 0)),
+      mem_(opts.lmdb_dir.empty() ? std::make_shared<sim_store>(opts.plant_lose_unsynced ? 20 : 0)
+                                 : nullptr),
       net_(rng_, trace_, faults_.net, opts.plants) {
     trace_.add("faults: " + faults_.describe());
     start(start_ms);
@@ -157,7 +161,7 @@ private:
   caf::scheduler::test_coordinator& sched() { return node_->sched(); }
 
   void start(int64_t at_ms) {
-    node_ = std::make_unique<testing::test_node>(store_, types_, settings_, at_ms);
+    node_ = std::make_unique<testing::test_node>(open_store(), types_, settings_, at_ms);
     net_.attach(node_->runtime().context());
     client_.restarted();
   }
@@ -169,6 +173,29 @@ private:
     return opts_.long_outages ? 2400000 : settings_.retry_max_age_ms / 2;
   }
 
+  /// The memory store (the same object across incarnations), or the LMDB environment in
+  /// this seed's scratch folder, opened anew at each start: a crash closes it with the node.
+  store_ptr open_store() {
+    if (mem_)
+      return mem_;
+    auto st = lmdb_store::open(lmdb_dir(), durability::nosync, 64, false);
+    SAGAFORGE_ASSERT(static_cast<bool>(st),
+                     "the scratch LMDB store opens: " + describe(st.error()));
+    return std::move(*st);
+  }
+
+  std::string lmdb_dir() const {
+    return opts_.lmdb_dir + "/seed-" + std::to_string(opts_.seed);
+  }
+
+public:
+  ~world() {
+    node_.reset();
+    if (!mem_)
+      std::filesystem::remove_all(lmdb_dir());
+  }
+
+private:
   void crash();
   void run_job(size_t k);
   /// Moves virtual time to the next thing due; false when nothing is (quiet).
@@ -182,7 +209,7 @@ private:
   workload_plan plan_;
   std::vector<entity_logic_ptr> types_;
   runtime_settings settings_;
-  std::shared_ptr<sim_store> store_;
+  std::shared_ptr<sim_store> mem_;  // the memory store, or null on LMDB
   sim_network net_;
   sim_client client_;
   std::unique_ptr<testing::test_node> node_;
@@ -201,7 +228,7 @@ void world::crash() {
   ++crashes_;
   std::string lost;
   if (opts_.plant_lose_unsynced)
-    lost = ", PLANT lost " + std::to_string(store_->power_loss()) + " unsynced writes";
+    lost = ", PLANT lost " + std::to_string(mem_->power_loss()) + " unsynced writes";
   auto down = rng_.range(1, 2000);
   elapsed_ms_ += down;
   auto restart = last + down;

@@ -20,6 +20,7 @@ struct sim_options {
   bool plant_nondeterminism = false;  // each run of a seed schedules a little differently
   size_t trace_keep = 30;
   uint64_t max_steps = 1'000'000;
+  std::string lmdb_dir;  // "": the memory store; else LMDB (nosync) in <dir>/seed-N
   bool long_outages = false;  // pauses and clock steps beyond retry.max-age-ms (findings)
   std::vector<std::string> inspect;  // refs whose full report a run prints at its end
 };
