@@ -1,0 +1,179 @@
+// sagaforge-sim: runs seeds of the single-node simulation and checks every invariant after
+// each. Prints seeds/s; on a failure the seed, the invariant and the last steps of its trace,
+// and exits non-zero. `--plant BUG` injects a known bug from outside the runtime to show the
+// checker catches it (with --expect-failure, finding it is the success).
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "tests/sim/sim_run.hpp"
+
+using namespace sagaforge::sim;
+
+namespace {
+
+void print_failure(const sim_result& r, const std::string& what) {
+  std::printf("FAIL seed %llu: %s\n", static_cast<unsigned long long>(r.seed), what.c_str());
+  for (auto& v : r.violations)
+    std::printf("  invariant %s: %s\n", v.invariant.c_str(), v.detail.c_str());
+  std::printf("  faults: %s\n", r.faults.c_str());
+  std::printf("  last %zu of %llu steps:\n", r.trace_tail.size(),
+              static_cast<unsigned long long>(r.steps));
+  for (auto& line : r.trace_tail)
+    std::printf("    %s\n", line.c_str());
+  std::printf("  replay: sagaforge-sim --from %llu --seeds 1\n",
+              static_cast<unsigned long long>(r.seed));
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"sagaforge-sim: deterministic simulation of one node with injected faults"};
+  uint64_t seeds = 100, from = 1;
+  bool json = false, keep_going = false, expect_failure = false;
+  std::string plant = "none";
+  uint64_t replay_every = 25;
+  size_t trace_keep = 30;
+  app.add_option("--seeds", seeds, "number of seeds to run");
+  app.add_option("--from", from, "first seed");
+  app.add_flag("--json", json, "print the summary as one JSON object");
+  app.add_option("--plant", plant, "inject a known bug: none, fresh-id-duplicates, "
+                                   "swallow-compensations, lose-unsynced, nondeterminism")
+    ->check(CLI::IsMember({"none", "fresh-id-duplicates", "swallow-compensations",
+                           "lose-unsynced", "nondeterminism"}));
+  app.add_flag("--expect-failure", expect_failure,
+               "succeed only if some seed fails (sensitivity runs with --plant)");
+  app.add_flag("--keep-going", keep_going, "run every seed even after a failure");
+  app.add_option("--replay-every", replay_every,
+                 "run every Mth seed twice and compare trace hashes (0: never)");
+  app.add_option("--trace", trace_keep, "trace steps printed on a failure");
+  std::vector<std::string> inspect;
+  bool long_outages = false;
+  std::string lmdb_dir;
+  app.add_option("--lmdb", lmdb_dir, "run on LMDB (nosync) in scratch folders under this one");
+  app.add_flag("--long-outages", long_outages,
+               "pauses and clock steps up to 40 min, past the retry and de-dup windows");
+  app.add_option("--inspect", inspect, "print the final report of these refs (debugging a seed)");
+  bool verbose = false;
+  app.add_flag("--verbose", verbose, "keep the runtime's log lines (warnings and above)");
+  CLI11_PARSE(app, argc, argv);
+  // Every restart logs a start-up line: thousands per run. The checker reports what matters.
+  spdlog::set_level(verbose ? spdlog::level::warn : spdlog::level::off);
+  if (auto* s = std::getenv("SAGAFORGE_SANITIZED"); s && std::string{s} == "1" && seeds > 8)
+    seeds /= 4;  // sanitizer builds run about 3x slower: same time box, fewer seeds
+
+  sim_options opts;
+  opts.trace_keep = trace_keep;
+  opts.inspect = inspect;
+  opts.long_outages = long_outages;
+  opts.lmdb_dir = lmdb_dir;
+  if (!lmdb_dir.empty() && opts.plant_lose_unsynced) {
+    std::fprintf(stderr, "--plant lose-unsynced needs the memory store\n");
+    return 2;
+  }
+  if (!lmdb_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(lmdb_dir, ec);
+    if (ec) {
+      std::fprintf(stderr, "--lmdb %s: %s\n", lmdb_dir.c_str(), ec.message().c_str());
+      return 2;
+    }
+  }
+  opts.plants.fresh_id_duplicates = plant == "fresh-id-duplicates";
+  opts.plants.swallow_compensations = plant == "swallow-compensations";
+  opts.plant_lose_unsynced = plant == "lose-unsynced";
+  opts.plant_nondeterminism = plant == "nondeterminism";
+
+  auto t0 = std::chrono::steady_clock::now();
+  uint64_t ran = 0, failed = 0, steps = 0, crashes = 0, jumps = 0, first_failed = 0;
+  std::string first_invariant;
+  std::map<std::string, int64_t> outcomes;
+  std::map<std::string, int64_t> caught;  // invariant -> seeds where it failed
+  std::map<std::string, uint64_t> first_by;  // invariant -> seeds run until it first failed
+  for (uint64_t seed = from; seed < from + seeds; ++seed) {
+    opts.seed = seed;
+    auto r = run_seed(opts);
+    ++ran;
+    steps += r.steps;
+    crashes += static_cast<uint64_t>(r.crashes);
+    jumps += static_cast<uint64_t>(r.clock_jumps);
+    for (auto& [k, v] : r.outcomes)
+      outcomes[k] += v;
+    std::string why;
+    if (!r.violations.empty())
+      why = "invariant " + r.violations.front().invariant;
+    if (why.empty() && replay_every > 0 && (seed - from) % replay_every == 0) {
+      auto again = run_seed(opts);
+      if (again.hash != r.hash) {
+        why = "determinism: the same seed gave trace hash " + std::to_string(r.hash) + " then "
+              + std::to_string(again.hash);
+        r.violations.push_back({"determinism", why});
+      }
+    }
+    std::set<std::string> fired;
+    for (auto& v : r.violations)
+      fired.insert(v.invariant);
+    for (auto& name : fired)
+      if (caught[name]++ == 0)
+        first_by[name] = seed - from + 1;
+    if (!why.empty()) {
+      if (failed++ == 0) {
+        first_failed = seed;
+        first_invariant = r.violations.front().invariant;
+      }
+      if (!json || !expect_failure)
+        print_failure(r, why);
+      if (!keep_going)
+        break;
+    }
+  }
+  auto secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  auto rate = secs > 0 ? static_cast<double>(ran) / secs : 0.0;
+  if (json) {
+    nlohmann::json j{{"from", from},       {"seeds", ran},         {"failed", failed},
+                     {"seconds", secs},    {"seeds_per_s", rate},  {"steps", steps},
+                     {"crashes", crashes}, {"clock_jumps", jumps}, {"plant", plant},
+                     {"outcomes", outcomes}, {"failed_by_invariant", caught},
+                     {"seeds_to_first_failure_by_invariant", first_by}};
+    if (failed > 0) {
+      j["first_failed_seed"] = first_failed;
+      j["first_invariant"] = first_invariant;
+      j["seeds_to_first_failure"] = first_failed - from + 1;
+    }
+    std::printf("%s\n", j.dump().c_str());
+  } else {
+    std::printf("sagaforge-sim: %llu seeds from %llu in %.2f s (%.1f seeds/s), %llu failed; "
+                "%.0f steps/seed, %llu crashes, %llu clock jumps; plant %s\n",
+                static_cast<unsigned long long>(ran), static_cast<unsigned long long>(from), secs,
+                rate, static_cast<unsigned long long>(failed),
+                ran ? static_cast<double>(steps) / static_cast<double>(ran) : 0.0,
+                static_cast<unsigned long long>(crashes), static_cast<unsigned long long>(jumps),
+                plant.c_str());
+    std::string mix;
+    for (auto& [k, v] : outcomes)
+      mix += (mix.empty() ? "" : ", ") + k + " " + std::to_string(v);
+    std::printf("exercised: %s\n", mix.c_str());
+    std::string by;
+    for (auto& [k, v] : caught)
+      by += (by.empty() ? "" : ", ") + k + " " + std::to_string(v) + " (first after "
+            + std::to_string(first_by[k]) + ")";
+    if (!by.empty())
+      std::printf("failed seeds by invariant: %s\n", by.c_str());
+    if (failed > 0)
+      std::printf("first failure: seed %llu (%llu seeds in), invariant %s\n",
+                  static_cast<unsigned long long>(first_failed),
+                  static_cast<unsigned long long>(first_failed - from + 1),
+                  first_invariant.c_str());
+  }
+  if (expect_failure)
+    return failed > 0 ? 0 : 1;
+  return failed > 0 ? 1 : 0;
+}
