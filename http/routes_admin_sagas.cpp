@@ -64,9 +64,23 @@ bool parse_action(const httplib::Request& req, httplib::Response& res, saga_acti
   return true;
 }
 
-/// The saga's state without a step: live when active, else stored. False when answered.
+/// The saga's state without a step: live when active, else stored; in a cluster, from the
+/// member that serves it (the action itself is routed there like any command). False when
+/// answered.
 bool saga_report(face_context& fc, const std::string& ref, httplib::Response& res,
                  EntityReport& out) {
+  if (auto* remote = fc.node.context().remote(); remote && !remote->is_local(ref)) {
+    auto rep = remote->inspect(ref, std::chrono::milliseconds{2000});
+    if (!rep) {
+      if (rep.error() == runtime_errc::not_found)
+        send_error(res, 404, "not_found", "the cluster has no record of saga " + ref);
+      else
+        send_runtime_error(res, rep.error());
+      return false;
+    }
+    out = std::move(*rep);
+    return true;
+  }
   auto live = inspect_if_active(fc.node.context(), ref, std::chrono::milliseconds{2000});
   if (live) {
     out = std::move(*live);

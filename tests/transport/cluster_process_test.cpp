@@ -331,6 +331,23 @@ CAF_TEST(three members run the demo from a client node with every invariant hold
     spanning += nodes.size() >= 2 ? 1 : 0;
   }
   CAF_CHECK_GREATER(spanning, 0u);
+  // A saga action works from any member: the preview reads the saga's state from the member
+  // that serves it (a finished saga has nothing to retry: 409 saga_state, not 404).
+  for (auto& i : all_sagas["items"]) {
+    if (i.value("node", "") == "n1")
+      continue;
+    std::string out;
+    shell_run("(" + std::string{SAGAFORGE_CONSOLE} + " --url http://127.0.0.1:"
+                + std::to_string(http_port(1)) + " --token change-me-admin --json -c 'saga retry "
+                + i.value("id", "") + " --dry-run' 2>/dev/null)",
+              out);
+    auto doc = nlohmann::json::parse(out, nullptr, false);
+    CAF_MESSAGE("saga retry " << i.value("id", "") << " (on " << i.value("node", "")
+                              << ") through n1: " << out);
+    CAF_REQUIRE(doc.is_object());
+    CAF_CHECK_EQUAL(doc["error"].value("code", ""), "saga_state");
+    break;
+  }
   auto stuck = console_json(3, "stuck");
   CAF_REQUIRE(stuck.is_object());
   CAF_CHECK_EQUAL(stuck.value("partial", true), false);
