@@ -117,11 +117,13 @@ audit_log::~audit_log() {
     std::fclose(file_);
 }
 
-void audit_log::record(const httplib::Request& req, role who, int status) {
+void audit_log::record(const httplib::Request& req, role who, int status, bool dry_run) {
   using namespace std::chrono;
   auto now = duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
   json line = {{"at_ms", now},         {"remote", req.remote_addr}, {"role", to_string(who)},
                {"method", req.method}, {"path", req.path},          {"status", status}};
+  if (dry_run)
+    line["dry_run"] = true;
   auto text = line.dump(-1, ' ', false, json::error_handler_t::replace);
   spdlog::info("audit: {}", text);
   std::lock_guard<std::mutex> guard{mtx_};

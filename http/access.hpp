@@ -54,13 +54,18 @@ private:
   int64_t last_sweep_ms_ = 0;
 };
 
+/// The response header an admin handler sets when it only previewed (a dry run).
+inline constexpr const char* dry_run_header = "X-Sagaforge-Dry-Run";
+
 /// Appends one JSON line per admin call to a file (and the node's log at info).
 class audit_log {
 public:
   /// `path` "" logs through spdlog only.
   explicit audit_log(const std::string& path);
   ~audit_log();
-  void record(const httplib::Request& req, role who, int status);
+  /// `dry_run`: the handler only previewed (it answered with dry_run_header), so that a
+  /// preview is never read as the action in the audit trail.
+  void record(const httplib::Request& req, role who, int status, bool dry_run = false);
 
 private:
   std::mutex mtx_;

@@ -60,7 +60,7 @@ httplib::Server::Handler wrap(const route& r, const access_guard& g) {
       send_error(res, 500, "internal", "the request failed inside the node; see its log");
     }
     if (r.where != area::open && r.where != area::business)
-      g.audit->record(req, who, res.status);
+      g.audit->record(req, who, res.status, res.has_header(dry_run_header));
     g.metrics->observe_request(
       r.name, res.status,
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());

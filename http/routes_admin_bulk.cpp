@@ -130,6 +130,8 @@ void bulk_replay(face_context& fc, const httplib::Request& req, httplib::Respons
     }
     items.push_back(std::move(item));
   }
+  if (dry)
+    res.set_header(dry_run_header, "1");
   send_json(res, 200, {{"dry_run", dry}, {"matched", picked.size()}, {"replayed", ok},
                        {"failed", dry ? 0 : picked.size() - ok}, {"more", more},
                        {"items", items}});

@@ -214,8 +214,10 @@ void saga_action(face_context& fc, const httplib::Request& req, httplib::Respons
   json out = {{"saga", rq.type}, {"id", rq.id},       {"action", rq.action},
               {"dry_run", rq.dry_run}, {"status", p.status}, {"target", p.target},
               {"what", p.what}};
-  if (rq.dry_run)
+  if (rq.dry_run) {
+    res.set_header(dry_run_header, "1");
     return send_json(res, 200, out);
+  }
   auto ack = fc.node.ask_raw(ref, p.command, fc.ask_timeout, "operator");
   if (!ack && ack.error() == runtime_errc::rejected)  // the state moved since the plan
     return send_error(res, 409, "saga_state", rq.action + " " + ref + ": " + describe(ack.error()));

@@ -11,6 +11,9 @@
 #include "caf/test/unit_test.hpp"
 
 #include <fstream>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "tests/console/console_fixture.hpp"
 
@@ -75,14 +78,29 @@ struct fixture : console_fixture {
   }
 
   /// The node's audit lines (data dir's audit log) holding `needle`.
-  size_t audited(const std::string& needle) {
-    size_t n = 0;
+  std::vector<std::string> audit_lines(const std::string& needle) {
+    std::vector<std::string> out;
     for (auto& p : std::filesystem::recursive_directory_iterator(dir.path)) {
       if (p.path().filename().string().find("audit") == std::string::npos)
         continue;
       std::ifstream in{p.path()};
       for (std::string line; std::getline(in, line);)
-        n += line.find(needle) != std::string::npos ? 1 : 0;
+        if (line.find(needle) != std::string::npos)
+          out.push_back(line);
+    }
+    return out;
+  }
+
+  size_t audited(const std::string& needle) { return audit_lines(needle).size(); }
+
+  /// Of those lines, the previews (dry runs) and the actions that succeeded.
+  std::pair<size_t, size_t> previews_and_actions(const std::string& needle) {
+    std::pair<size_t, size_t> n{0, 0};
+    for (auto& line : audit_lines(needle)) {
+      auto doc = json::parse(line, nullptr, false);
+      if (!doc.is_object() || doc.value("status", 0) != 200)
+        continue;
+      (doc.value("dry_run", false) ? n.first : n.second) += 1;
     }
     return n;
   }
@@ -126,6 +144,11 @@ CAF_TEST(retry sends a step in backoff again now as a counted attempt) {
     CAF_CHECK_EQUAL(op[0]["detail"], "retry: carrier is back");
     CAF_CHECK(journal_has("fulfillment/" + id, "RETRY"));
     CAF_CHECK(audited("/admin/v1/sagas/fulfillment/" + id + "/retry") >= 3);  // 403, preview, action
+    // The audit trail tells the previews (the unconfirmed one's and the confirmed one's)
+    // from the one action.
+    auto [previews, actions] = previews_and_actions("/admin/v1/sagas/fulfillment/" + id + "/retry");
+    CAF_CHECK_GREATER_OR_EQUAL(previews, 1u);
+    CAF_CHECK_EQUAL(actions, 1u);
     return;
   }
   CAF_FAIL("the saga gave up before the retry in every round");
