@@ -60,6 +60,7 @@ void node_info(face_context& fc, const httplib::Request&, httplib::Response& res
              {"counters",
               {{"steps", c.steps.load()},
                {"duplicates", c.duplicates.load()},
+               {"stale_envelopes", c.stale_envelopes.load()},
                {"resends", c.resends.load()},
                {"dead_letters", c.dead_letters.load()},
                {"crashes", c.crashes.load()},

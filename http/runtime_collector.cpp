@@ -148,6 +148,9 @@ void runtime_collector::collect_runtime(std::vector<MetricFamily>& out) const {
   one(out, "duplicates_total", "Deliveries dropped as duplicates (acked again)", C,
       load(c.duplicates));
   one(out, "resends_total", "Envelopes sent again after no ack", C, load(c.resends));
+  one(out, "stale_envelopes_total",
+      "Deliveries dropped unprocessed: older than retry.dedup-retention-ms on arrival", C,
+      load(c.stale_envelopes));
   auto& dl = family(out, "dead_letters_total", "Messages moved to the dead-letter store, by reason",
                    C);
   for (size_t i = 0; i < dead_letter_reasons.size(); ++i)

@@ -90,6 +90,8 @@ private:
   // -- steps (entity_step.cpp) ---------------------------------------------------
   /// True when the envelope was consumed (its sender's holdback may now drain).
   bool handle_envelope(const envelope_ptr& env);
+  /// Older than retry.dedup-retention-ms: counted, logged, to be dropped unprocessed.
+  bool is_stale(const Envelope& env);
   void drain_holdback(const std::string& sender);
   void process_envelope(const envelope_ptr& env);
   bool run_step(const inbound& in, const Envelope* src, const internal_input* internal,

@@ -122,6 +122,13 @@ struct decide_env {
   const std::function<bool(const std::string&)>* unacked_to = nullptr;
 };
 
+/// Whether the receiver may or may not have taken a dead-lettered message: the sender gave up
+/// waiting for its ack (max_age, max_attempts). Not so for poison or undeliverable, which the
+/// receiver's side decided: sending those again fails the same way.
+inline bool outcome_unknown(const DeliveryFailed& df) {
+  return df.reason() == "max_age" || df.reason() == "max_attempts";
+}
+
 /// Type-erased entity logic, as the runtime drives it.
 class entity_logic {
 public:
@@ -151,6 +158,14 @@ public:
   template <class T>
   void send(std::string to, const T& msg, std::string correlation_id = {}) {
     out_.sends.push_back(outgoing{std::move(to), typed_bytes::of(msg), std::move(correlation_id)});
+  }
+
+  /// Sends again, as a new message, what a DeliveryFailed handed back (same receiver, type
+  /// and payload). Only for a message whose receiver is idempotent by its content: the
+  /// transport's de-dup record of the first send may have expired (docs/semantics.md).
+  void resend(const DeliveryFailed& df, std::string correlation_id = {}) {
+    out_.sends.push_back(
+      outgoing{df.receiver(), typed_bytes{df.type(), df.payload()}, std::move(correlation_id)});
   }
 
   /// Answers the sender: a client gets it with the ack; an entity gets a durable message.

@@ -69,6 +69,22 @@ std::string check_effects(const effects& fx, const runtime_settings& cfg) {
 
 } // namespace
 
+bool entity_core::is_stale(const Envelope& env) {
+  // A channel's de-dup record goes only after the channel was idle for the retention, so any
+  // copy of this envelope processed here left a record that lives at least until
+  // created_at + retention. Past that, a copy (delayed in flight across a long pause) may be a
+  // duplicate nothing can recognise: it is dropped unacked. Its sender stopped resending at
+  // retry.max-age-ms (which the retention exceeds) and dead-lettered it: outcome unknown.
+  auto age = rt_.now_ms() - env.created_at_ms();
+  if (env.created_at_ms() <= 0 || age < rt_.settings().dedup_retention_ms)
+    return false;
+  rt_.counters().stale_envelopes++;
+  spdlog::warn("[{}] ({}) dropped envelope '{}' from {} (seq {}): {} ms old, past "
+               "retry.dedup-retention-ms; its sender has dead-lettered it",
+               ref_, env.correlation_id(), env.id(), env.sender(), env.channel_seq(), age);
+  return true;
+}
+
 bool entity_core::handle_envelope(const envelope_ptr& ptr) {
   const Envelope& env = *ptr;
   if (auto what = unattributable(env, ref_); !what.empty()) {
@@ -97,6 +113,8 @@ bool entity_core::handle_envelope(const envelope_ptr& ptr) {
     case inbound_verdict::process:
       break;
   }
+  if (is_stale(env))
+    return false;
   if (auto what = invalid_content(env, rt_.settings().max_payload_bytes); !what.empty()) {
     rt_.counters().invalid_envelopes++;
     spdlog::error("[{}] ({}) refused envelope '{}': {}", ref_, env.correlation_id(), env.id(),

@@ -35,6 +35,9 @@ struct runtime_counters {
   std::atomic<uint64_t> dead_letters{0};
   std::atomic<uint64_t> crashes{0};
   std::atomic<uint64_t> invalid_envelopes{0};
+  // Envelopes older than retry.dedup-retention-ms when they arrived (delayed past a long
+  // pause): dropped unprocessed, since their de-dup record may be gone (docs/semantics.md).
+  std::atomic<uint64_t> stale_envelopes{0};
   std::atomic<uint64_t> dropped_busy{0};
   std::atomic<uint64_t> activations{0};
   std::atomic<uint64_t> passivations{0};

@@ -137,6 +137,20 @@ void on_saga(const OrderState& s, const inbound& in, ctx_t& ctx, const fulfillme
     publish(after(s, ev), ctx, cfg);
 }
 
+/// The runtime gave up on a message of ours without knowing whether it arrived (a long outage
+/// past retry.max-age-ms). Each of them is idempotent at its receiver by content (the saga
+/// starts once and takes a cancel once, points and notifications keep the order ids they
+/// have seen), so it goes again: dropping it would leave the order PENDING with no saga, or
+/// a confirmed order without its points.
+void on_delivery_failed(const OrderState& s, const DeliveryFailed& df, ctx_t& ctx) {
+  if (!outcome_unknown(df) || s.status().empty())
+    return;  // poison or undeliverable: the receiver refuses it for good, a resend fails alike
+  if (df.type() == type_name_of<fulfillment::StartFulfillment>()
+      || df.type() == type_name_of<fulfillment::CustomerCancel>()
+      || df.type() == type_name_of<OrderOutcome>())
+    ctx.resend(df, s.order_id());
+}
+
 void decide(const OrderState& s, const inbound& in, ctx_t& ctx, const fulfillment_config& cfg) {
   if (CreateOrder c; in.parse(c)) {
     on_create(s, c, ctx, cfg);
@@ -149,8 +163,10 @@ void decide(const OrderState& s, const inbound& in, ctx_t& ctx, const fulfillmen
   } else if (in.is<NoteProgress>() || in.is<RefuseCancel>() || in.is<ConfirmOrder>()
              || in.is<CloseCancelled>()) {
     on_saga(s, in, ctx, cfg);
-  } else if (in.is<DeliveryFailed>() || in.is<Rejected>()) {
-    // An outcome the loyalty or notification side could not take: harmless here.
+  } else if (DeliveryFailed df; in.sender().empty() && in.parse(df)) {
+    on_delivery_failed(s, df, ctx);
+  } else if (in.is<Rejected>()) {
+    // The loyalty or notification side refused an outcome: nothing here can change that.
   } else {
     ctx.reject("order does not understand " + in.type());
   }

@@ -118,8 +118,15 @@ void decide(const GatewayState& s, const inbound& in, ctx_t& ctx, const fulfillm
     auto v = s;
     *v.mutable_breaker() = breaker_at(s.breaker(), ctx.now_ms());
     ctx.reply(v);
-  } else if (in.is<DeliveryFailed>() || in.is<Rejected>()) {
-    // a result the payment could not take: the payment's own retry covers it
+  } else if (DeliveryFailed df; in.sender().empty() && in.parse(df)) {
+    // A result the runtime gave up delivering (an outage past retry.max-age-ms): the payment
+    // waits for exactly this answer, and without it a captured charge is never recorded (or
+    // voided). It is a fact, and the payment takes it once: a stale or second copy is voided
+    // or ignored there.
+    if (outcome_unknown(df) && df.type() == type_name_of<GatewayResult>())
+      ctx.resend(df);
+  } else if (in.is<Rejected>()) {
+    // the payment refused a result: nothing the gateway can do about it
   } else {
     ctx.reject("gateway does not understand " + in.type());
   }

@@ -1,6 +1,8 @@
 // Payment entity: Commands (payment.proto), Replies, Events, State, then the handlers.
 #include "actors/payment/payment.hpp"
 
+#include <algorithm>
+
 #include "envelope.pb.h"
 #include "payment.pb.h"
 #include "runtime/entity_ref.hpp"
@@ -75,9 +77,22 @@ void void_approval(const GatewayResult& r, const inbound& in, int64_t amount, ct
   ctx.send(in.sender(), st);
 }
 
+/// Whether this approval already moved money here: captured (then perhaps refunded) or voided.
+bool approval_handled(const PaymentState& s, const std::string& auth_id) {
+  if (s.charges() > 0 && s.auth_id() == auth_id)
+    return true;
+  return std::find(s.voided_auths().begin(), s.voided_auths().end(), auth_id)
+         != s.voided_auths().end();
+}
+
 void on_result(const PaymentState& s, const GatewayResult& r, const inbound& in, ctx_t& ctx) {
   if (ref_type(in.sender()) != "gateway" || r.order_id() != ref_id(ctx.self()))
     return ctx.reject("gateway results are accepted from the gateway only");
+  // The gateway sends a result again when the runtime gave up on the first copy without
+  // knowing whether it arrived: a copy of one handled here changes nothing (voiding it again
+  // would hand back money the gateway never took twice).
+  if (r.verdict() == APPROVED && approval_handled(s, r.auth_id()))
+    return;
   bool current = r.attempt() == s.gateway_attempts()
                  && (s.status() == PaymentState::PENDING || s.cancel_pending());
   if (!current || s.cancel_pending()) {
@@ -219,6 +234,7 @@ void apply(PaymentState& s, const PaymentEvent& ev) {
           && ev.voided().gateway_attempt() == s.gateway_attempts())
         s.set_cancel_pending(false);
       s.set_voids(s.voids() + 1);
+      s.add_voided_auths(ev.voided().auth_id());
       break;
     case PaymentEvent::KIND_NOT_SET:
       SAGAFORGE_UNREACHABLE("PaymentEvent of no kind (corrupt, or from a newer build)");

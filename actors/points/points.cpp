@@ -298,10 +298,17 @@ void decide(const PointsState& s, const inbound& in, ctx_t& ctx, const loyalty_c
     on_order_outcome(s, c, in, ctx, cfg);
   else if (in.is<GetBalance>())
     ctx.reply(balance_of(s, ctx.self()));
-  else if (in.is<Rejected>() || in.is<DeliveryFailed>())
-    return;  // about a reply of ours: the asker handles its own failure
-  else
+  else if (DeliveryFailed df; in.sender().empty() && in.parse(df)) {
+    // A reply the runtime gave up delivering (an outage past retry.max-age-ms): the redemption
+    // cannot learn otherwise that its points were deducted or refunded, and it takes a second
+    // copy as a no-op. Every message this account sends is such a reply.
+    if (outcome_unknown(df))
+      ctx.resend(df);
+  } else if (in.is<Rejected>()) {
+    return;  // the asker refused our reply: nothing to do here
+  } else {
     ctx.reject("points account does not understand '" + in.type() + "'");
+  }
 }
 
 } // namespace

@@ -249,10 +249,17 @@ void decide(const RewardState& s, const inbound& in, ctx_t& ctx, const loyalty_c
     on_catalog_change(s, in, ctx, cfg);
   else if (in.is<GetReward>())
     ctx.reply(info_of(s, ctx.self()));
-  else if (in.is<Rejected>() || in.is<DeliveryFailed>())
-    return;  // about a reply of ours: the asker handles its own failure
-  else
+  else if (DeliveryFailed df; in.sender().empty() && in.parse(df)) {
+    // Our answer (validated, allocated, released) was dead-lettered after a long outage: the
+    // redemption still waits for it, and a duplicate answer changes nothing there. Send it
+    // again; poison or undeliverable would fail the same way, so those are dropped.
+    if (outcome_unknown(df))
+      ctx.resend(df);
+  } else if (in.is<Rejected>()) {
+    return;  // the redemption refused our answer: nothing to undo here
+  } else {
     ctx.reject("reward does not understand '" + in.type() + "'");
+  }
 }
 
 } // namespace

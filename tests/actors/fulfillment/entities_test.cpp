@@ -166,8 +166,19 @@ CAF_TEST(payment calls the gateway once and charges once) {
   CAF_REQUIRE_EQUAL(charged.sends.size(), 1u);
   CAF_CHECK_EQUAL(charged.sends[0].to, "fulfillment/O1");
   auto dup = run<S, E>(logic, charged.state, ok, "payment/O1", "gateway/g-0");
-  CAF_CHECK_EQUAL(dup.state.charges(), 1u);  // a second approval is voided, not charged
-  CAF_CHECK_EQUAL(dup.state.voids(), 1u);
+  CAF_CHECK(dup.events.empty());  // a copy of the captured approval: neither charged nor voided
+  CAF_CHECK(dup.sends.empty());
+  auto other = ok;  // another attempt's approval: voided, not charged
+  other.set_attempt(2);
+  other.set_auth_id("auth-2");
+  auto stale = run<S, E>(logic, charged.state, other, "payment/O1", "gateway/g-0");
+  CAF_CHECK_EQUAL(stale.state.charges(), 1u);
+  CAF_CHECK_EQUAL(stale.state.voids(), 1u);
+  CAF_REQUIRE_EQUAL(stale.sends.size(), 1u);
+  CAF_CHECK_EQUAL(stale.sends[0].msg.type, type_name_of<payment::GatewaySettle>());
+  auto stale_again = run<S, E>(logic, stale.state, other, "payment/O1", "gateway/g-0");
+  CAF_CHECK(stale_again.events.empty());  // voided once, however many copies come
+  CAF_CHECK(stale_again.sends.empty());
   auto again = run<S, E>(logic, charged.state, c, "payment/O1", "fulfillment/O1");
   CAF_CHECK(again.events.empty());
   CAF_CHECK_EQUAL(again.reply_as<payment::ChargeResult>()->outcome(),
