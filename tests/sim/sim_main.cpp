@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <limits>
 #include <map>
 #include <set>
 #include <string>
@@ -62,6 +63,11 @@ int main(int argc, char** argv) {
   app.add_flag("--long-outages", long_outages,
                "pauses and clock steps up to 40 min, past the retry and de-dup windows");
   app.add_option("--inspect", inspect, "print the final report of these refs (debugging a seed)");
+  double hours = 0;
+  app.add_option("--hours", hours,
+                 "soak: run seeds from --from until this many hours have passed (--seeds is "
+                 "then ignored); a progress line every minute")
+    ->check(CLI::Range(0.0, 24.0 * 365));
   bool verbose = false;
   app.add_flag("--verbose", verbose, "keep the runtime's log lines (warnings and above)");
   CLI11_PARSE(app, argc, argv);
@@ -93,12 +99,27 @@ int main(int argc, char** argv) {
   opts.plant_nondeterminism = plant == "nondeterminism";
 
   auto t0 = std::chrono::steady_clock::now();
+  auto deadline = t0 + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                         std::chrono::duration<double>(hours * 3600));
+  if (hours > 0)
+    seeds = std::numeric_limits<uint64_t>::max() - from;  // until the deadline
+  auto next_progress = t0 + std::chrono::minutes{1};
   uint64_t ran = 0, failed = 0, steps = 0, crashes = 0, jumps = 0, first_failed = 0;
   std::string first_invariant;
   std::map<std::string, int64_t> outcomes;
   std::map<std::string, int64_t> caught;  // invariant -> seeds where it failed
   std::map<std::string, uint64_t> first_by;  // invariant -> seeds run until it first failed
   for (uint64_t seed = from; seed < from + seeds; ++seed) {
+    auto now = std::chrono::steady_clock::now();
+    if (hours > 0 && now >= deadline)
+      break;
+    if (now >= next_progress) {  // long runs and soaks: show they are alive and how they fare
+      auto secs = std::chrono::duration<double>(now - t0).count();
+      std::fprintf(stderr, "sagaforge-sim: %.0f s, %llu seeds (%.1f/s), %llu failed, at seed %llu\n",
+                   secs, static_cast<unsigned long long>(ran), static_cast<double>(ran) / secs,
+                   static_cast<unsigned long long>(failed), static_cast<unsigned long long>(seed));
+      next_progress = now + std::chrono::minutes{1};
+    }
     opts.seed = seed;
     auto r = run_seed(opts);
     ++ran;
