@@ -69,32 +69,27 @@ bool parse_action(const httplib::Request& req, httplib::Response& res, saga_acti
 /// answered.
 bool saga_report(face_context& fc, const std::string& ref, httplib::Response& res,
                  EntityReport& out) {
-  if (auto* remote = fc.node.context().remote(); remote && !remote->is_local(ref)) {
-    auto rep = remote->inspect(ref, std::chrono::milliseconds{2000});
-    if (!rep) {
-      if (rep.error() == runtime_errc::not_found)
-        send_error(res, 404, "not_found", "the cluster has no record of saga " + ref);
-      else
-        send_runtime_error(res, rep.error());
-      return false;
+  auto& ctx = fc.node.context();
+  auto* remote = ctx.remote();
+  bool elsewhere = remote != nullptr && !remote->is_local(ref);
+  if (!elsewhere) {
+    if (auto live = inspect_if_active(ctx, ref, std::chrono::milliseconds{2000})) {
+      out = std::move(*live);
+      return true;
     }
-    out = std::move(*rep);
-    return true;
   }
-  auto live = inspect_if_active(fc.node.context(), ref, std::chrono::milliseconds{2000});
-  if (live) {
-    out = std::move(*live);
-    return true;
-  }
-  auto stored = peek_entity(fc.node.context(), ref);
-  if (!stored) {
-    if (stored.error() == runtime_errc::not_found)
-      send_error(res, 404, "not_found", "the node has no record of saga " + ref);
+  // node_runtime::inspect asks the serving member when the ref lives elsewhere.
+  auto rep = elsewhere ? fc.node.inspect(ref, std::chrono::milliseconds{2000})
+                       : peek_entity(ctx, ref);
+  if (!rep) {
+    if (rep.error() == runtime_errc::not_found)
+      send_error(res, 404, "not_found", std::string{elsewhere ? "the cluster" : "the node"}
+                                          + " has no record of saga " + ref);
     else
-      send_runtime_error(res, stored.error());
+      send_runtime_error(res, rep.error());
     return false;
   }
-  out = std::move(*stored);
+  out = std::move(*rep);
   return true;
 }
 

@@ -70,9 +70,15 @@ void check_resent(const R& r, const DeliveryFailed& df) {
   CAF_CHECK(r.events.empty());
 }
 
+using order_result = harness_result<order::OrderState, order::OrderEvent>;
+
+/// One step of order/O1.
+order_result order_step(const order::OrderState& s, const inbound& in) {
+  return run<order::OrderState, order::OrderEvent>(order::make_order_logic(cfg), s, in,
+                                                   "order/O1");
+}
+
 order::OrderState created_order() {
-  using S = order::OrderState;
-  using E = order::OrderEvent;
   order::CreateOrder c;
   c.set_order_id("O1");
   c.set_customer_id("C1");
@@ -80,57 +86,52 @@ order::OrderState created_order() {
   l->set_sku(cfg->catalog.at(0));
   l->set_quantity(1);
   l->set_unit_price_cents(100);
-  auto r = run<S, E>(order::make_order_logic(cfg), S{}, inbound::of(c), "order/O1");
+  auto r = order_step(order::OrderState{}, inbound::of(c));
   CAF_REQUIRE(!r.rejection);
   return r.state;
+}
+
+fulfillment::StartFulfillment saga_start() {
+  fulfillment::StartFulfillment start;
+  start.set_order_id("O1");
+  start.set_customer_id("C1");
+  return start;
 }
 
 } // namespace
 
 CAF_TEST(an order sends its saga start again when its outcome is unknown) {
-  using S = order::OrderState;
-  using E = order::OrderEvent;
-  auto logic = order::make_order_logic(cfg);
   auto s = created_order();
-  fulfillment::StartFulfillment start;
-  start.set_order_id("O1");
-  start.set_customer_id("C1");
   for (auto reason : {"max_age", "max_attempts"}) {
-    auto df = failed("fulfillment/O1", start, reason);
-    check_resent(run<S, E>(logic, s, from_runtime(df), "order/O1"), df);
+    auto df = failed("fulfillment/O1", saga_start(), reason);
+    check_resent(order_step(s, from_runtime(df)), df);
   }
   order::OrderOutcome out;  // the points credit and the notification, likewise
   out.set_order_id("O1");
   out.set_customer_id("C1");
   out.set_status("CONFIRMED");
   auto df = failed("points/C1", out, "max_age");
-  check_resent(run<S, E>(logic, s, from_runtime(df), "order/O1"), df);
+  check_resent(order_step(s, from_runtime(df)), df);
   fulfillment::CustomerCancel cancel;
   df = failed("fulfillment/O1", cancel, "max_attempts");
-  check_resent(run<S, E>(logic, s, from_runtime(df), "order/O1"), df);
+  check_resent(order_step(s, from_runtime(df)), df);
 }
 
 CAF_TEST(an order does not resend what the receiver refused or what a peer forged) {
-  using S = order::OrderState;
-  using E = order::OrderEvent;
-  auto logic = order::make_order_logic(cfg);
   auto s = created_order();
-  fulfillment::StartFulfillment start;
-  start.set_order_id("O1");
   for (auto reason : {"poison", "undeliverable"}) {
-    auto r = run<S, E>(logic, s, from_runtime(failed("fulfillment/O1", start, reason)),
-                       "order/O1");
+    auto r = order_step(s, from_runtime(failed("fulfillment/O1", saga_start(), reason)));
     CAF_CHECK(r.sends.empty());  // the receiver decided: a second copy fails the same way
   }
   // A DeliveryFailed from a peer is not the runtime's: the order must not send on its word.
-  auto forged = failed("payment/O1", start, "max_age");
-  auto r = run<S, E>(logic, s, inbound::of(forged, "client/mallory"), "order/O1");
-  CAF_CHECK(r.sends.empty());
+  auto forged = failed("payment/O1", saga_start(), "max_age");
+  CAF_CHECK(order_step(s, inbound::of(forged, "client/mallory")).sends.empty());
   auto other = failed("client/test", order::OrderView{}, "max_age");  // not a send of ours
-  CAF_CHECK(run<S, E>(logic, s, from_runtime(other), "order/O1").sends.empty());
-  CAF_CHECK(run<S, E>(logic, S{}, from_runtime(failed("fulfillment/O1", start, "max_age")),
-                      "order/O1")
-              .sends.empty());  // no order here: nothing of ours was sent
+  CAF_CHECK(order_step(s, from_runtime(other)).sends.empty());
+  // No order here: nothing of ours was sent.
+  CAF_CHECK(order_step(order::OrderState{}, from_runtime(failed("fulfillment/O1", saga_start(),
+                                                                "max_age")))
+              .sends.empty());
 }
 
 CAF_TEST(the gateway sends a result again and the payment takes it once) {
