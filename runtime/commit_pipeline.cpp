@@ -1,5 +1,6 @@
 // Group-commit writer implementation.
 #include "runtime/commit_pipeline.hpp"
+#include "runtime/failpoint.hpp"
 
 #include <chrono>
 
@@ -100,6 +101,7 @@ void commit_pipeline::commit(std::vector<item>& batch) {
   for (auto& it : batch)
     for (auto& m : it.muts)
       flat_.push_back(std::move(m));
+  SAGAFORGE_FAILPOINT(failpoint::commit_before_write);
   auto t0 = std::chrono::steady_clock::now();
   caf::error err = healthy_.load()
                      ? store_->write(flat_)
@@ -123,6 +125,7 @@ void commit_pipeline::commit(std::vector<item>& batch) {
       caf::anon_send(it.notify, commit_failed_atom::value, it.token);
     return;
   }
+  SAGAFORGE_FAILPOINT(failpoint::commit_after_write);  // durable; no entity told yet
   commits_ += 1;
   steps_ += batch.size();
   // One notification per entity per batch: "committed up to token N" (an entity's tokens

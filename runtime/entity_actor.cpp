@@ -1,6 +1,7 @@
 // The entity actor's CAF face: construction, activation (recovery), message dispatch,
 // commit notifications, passivation hand-over and inspection.
 #include "runtime/entity_actor.hpp"
+#include "runtime/failpoint.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -258,6 +259,7 @@ void entity_core::compact_pending() {
 }
 
 void entity_core::finish_step(post_commit pc) {
+  SAGAFORGE_FAILPOINT(failpoint::step_before_sends);
   if (pc.log_seq > entry_->durable_log_seq.load())
     entry_->durable_log_seq.store(pc.log_seq);
   std::vector<const std::string*> receivers;
@@ -271,6 +273,7 @@ void entity_core::finish_step(post_commit pc) {
   }
   for (auto* r : receivers)
     pump(*r);
+  SAGAFORGE_FAILPOINT(failpoint::step_before_ack);
   if (pc.full_ack) {
     send_ack(pc.ack_to, *pc.full_ack);
   } else if (!pc.ack_to.empty()) {

@@ -10,6 +10,7 @@
 #include "caf/send.hpp"
 
 #include "runtime/entity_core.hpp"
+#include "runtime/failpoint.hpp"
 #include "runtime/entity_ref.hpp"
 #include "runtime/errors.hpp"
 #include "runtime/record_codec.hpp"
@@ -211,6 +212,7 @@ void entity_core::handle_ack(const std::string& receiver, uint64_t seq, bool fai
   auto e = img_.mailbox.remove(receiver, seq);
   if (!e)
     return;  // a duplicate ack
+  SAGAFORGE_FAILPOINT(failpoint::ack_received);  // gone from memory, not yet recorded
   if (img_.mailbox.outbox_size() == 0 && resend_timer_) {  // nothing left to resend
     rt_.timers().cancel(resend_timer_);
     resend_timer_.reset();

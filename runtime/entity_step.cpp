@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "runtime/entity_core.hpp"
+#include "runtime/failpoint.hpp"
 #include "runtime/entity_ref.hpp"
 #include "runtime/errors.hpp"
 #include "runtime/log_keys.hpp"
@@ -354,6 +355,7 @@ void entity_core::consume_as_poison(const Envelope* src, const internal_input* i
 }
 
 void entity_core::commit(StepRecord& rec, post_commit pc) {
+  SAGAFORGE_FAILPOINT(failpoint::step_before_submit);  // decided, de-dup record not yet written
   for (auto& id : acked_unrecorded_) {
     shorten_acked_id(id, ref_);  // the record header holds the ref
     rec.add_acked(std::move(id));

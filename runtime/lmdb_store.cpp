@@ -1,5 +1,6 @@
 // LMDB store implementation.
 #include "runtime/lmdb_store.hpp"
+#include "runtime/failpoint.hpp"
 
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -183,7 +184,10 @@ caf::error lmdb_store::write(const std::vector<mutation>& batch) {
   int rc = mdb_txn_begin(env_, nullptr, 0, &g.txn);
   if (rc != 0)
     return store_write_error(dir_, map_size_mb_, "mdb_txn_begin", rc);
-  for (auto& m : batch) {
+  for (size_t i = 0; i < batch.size(); ++i) {
+    auto& m = batch[i];
+    if (i == batch.size() / 2)  // half the batch written into the open transaction
+      SAGAFORGE_FAILPOINT(failpoint::store_inside_write);
     auto dbi = dbis_[static_cast<size_t>(m.tbl)];
     auto key = as_val(m.key);
     if (m.erase) {

@@ -2,6 +2,7 @@
 #include "runtime/runtime_config.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <map>
 
 #include "caf/atom.hpp"
@@ -197,10 +198,14 @@ void add_runtime_options(caf::config_option_set& target) {
   for (auto& [section, opts] : by_section) {
     caf::config_option_adder adder{target, categories.at(section)};
     for (auto* o : opts) {
+      // Explicit lengths: caf::string_view converts from `const char*` only where CAF_GCC is
+      // defined before its header, which depends on what a unity chunk includes first.
+      caf::string_view name{o->name, std::strlen(o->name)};
+      caf::string_view help{o->help, std::strlen(o->help)};
       if (o->int_field)
-        adder.add<int64_t>(o->name, o->help);
+        adder.add<int64_t>(name, help);
       else
-        adder.add<std::string>(o->name, o->help);
+        adder.add<std::string>(name, help);
     }
   }
 }
