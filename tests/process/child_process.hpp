@@ -23,7 +23,9 @@ namespace sagaforge::testing {
 class child_process {
 public:
   /// With `with_stderr` the child's stderr goes to the same pipe (the node logs to stderr).
-  explicit child_process(const std::vector<std::string>& argv, bool with_stderr = false) {
+  /// `extra_env` ("NAME=value" each) is added to the parent's environment for the child.
+  explicit child_process(const std::vector<std::string>& argv, bool with_stderr = false,
+                         const std::vector<std::string>& extra_env = {}) {
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) != 0)
       throw std::runtime_error(std::string{"pipe2: "} + std::strerror(errno));
@@ -33,6 +35,12 @@ public:
     for (auto& a : argv)
       args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
+    std::vector<char*> envp;  // the extra ones first: getenv takes the first match
+    for (auto& e : extra_env)
+      envp.push_back(const_cast<char*>(e.c_str()));
+    for (char** e = environ; *e != nullptr; ++e)
+      envp.push_back(*e);
+    envp.push_back(nullptr);
     auto parent = ::getpid();
     pid_ = ::fork();
     if (pid_ < 0)
@@ -44,7 +52,7 @@ public:
       ::dup2(fds[1], STDOUT_FILENO);  // dup2 clears FD_CLOEXEC on the copy
       if (with_stderr)
         ::dup2(fds[1], STDERR_FILENO);
-      ::execv(args[0], args.data());
+      ::execve(args[0], args.data(), envp.data());
       ::_exit(127);
     }
     ::close(fds[1]);

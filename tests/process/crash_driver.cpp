@@ -4,7 +4,7 @@
 // that SIGKILLs it at any moment has every line written before the kill.
 //
 //   sagaforge-crash-driver load   --dir D --sources N --dests M [--in-flight K] [--seed S]
-//                                 [--window W] [--max-seconds T]
+//                                 [--window W] [--max-seconds T] [--nosync 1]
 //     Drives commands through the node's client actor until killed (or T seconds pass):
 //       Forward{to: dst(i), amount 1..9}  to counter/src-i   (dst(i) = counter/dst-(i mod M))
 //       Add{amount 1..9}                  to counter/src-i
@@ -72,6 +72,7 @@ struct args {
   int64_t window = 64;
   int64_t max_seconds = 60;
   int64_t timeout_s = 60;
+  int64_t nosync = 0;  // 1: LMDB without fsync (process.powerloss's sensitivity run)
 };
 
 /// One line, one write(2): a SIGKILL never leaves half a line behind a complete one.
@@ -139,6 +140,8 @@ bool parse_args(int argc, char** argv, args& a) {
       a.max_seconds = num;
     else if (k == "--timeout-s")
       a.timeout_s = num;
+    else if (k == "--nosync")
+      a.nosync = num;
     else {
       std::fprintf(stderr, "crash-driver: unknown option %s\n", k.c_str());
       return false;
@@ -154,7 +157,7 @@ bool parse_args(int argc, char** argv, args& a) {
 runtime_settings settings_for(const args& a) {
   runtime_settings s;
   s.data_dir = a.dir;
-  s.durability_name = "fsync";
+  s.durability_name = a.nosync != 0 ? "nosync" : "fsync";
   s.map_size_mb = 4096;
   s.shard_count = 16;  // fixed for the folder's life: both modes use the same value
   s.channel_window = a.window;
