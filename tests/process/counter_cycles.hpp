@@ -13,6 +13,7 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "caf/test/unit_test.hpp"
@@ -80,6 +81,7 @@ struct counter_view {
 struct load_outcome {
   bool killed = false;       // by the harness
   bool self_killed = false;  // by a failpoint in the driver
+  int64_t paused_ms = 0;     // SIGSTOPped that long on the way
   int64_t issued = 0;
   int64_t acked = 0;
   int64_t ran_ms = 0;
@@ -107,6 +109,8 @@ struct counter_cycles {
   int violations = 0;
   /// Sensitivity runs expect violations: they are counted and printed, not failures.
   bool counting_violations = false;
+  /// When > 0, run_load stops the driver (SIGSTOP) this long halfway to its kill.
+  int64_t pause_ms = 0;
 
   /// `name` names the data folder (TMPDIR/sagaforge-NAME-XXXXXX); `seed_var` the environment
   /// variable that repeats a run's random choices.
@@ -201,7 +205,16 @@ struct counter_cycles {
           violation(cycle, "unexpected line from the load driver: '" + line + "'");
         }
       }
-      if (!out.killed && first_ack && ms_since(*first_ack) >= kill_after_ms) {
+      if (pause_ms > 0 && out.paused_ms == 0 && first_ack
+          && ms_since(*first_ack) >= kill_after_ms / 2) {
+        // Halfway to the kill the whole process stops (SIGSTOP: a stalled VM, a debugger)
+        // and resumes: its timers, resends and timeouts all fall due at once.
+        child.send_signal(SIGSTOP);
+        std::this_thread::sleep_for(std::chrono::milliseconds{pause_ms});
+        child.send_signal(SIGCONT);
+        out.paused_ms = pause_ms;
+      }
+      if (!out.killed && first_ack && ms_since(*first_ack) >= kill_after_ms + out.paused_ms) {
         child.kill9();
         out.killed = true;
         out.ran_ms = ms_since(t0);

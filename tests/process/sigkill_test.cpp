@@ -1,7 +1,8 @@
 // process.sigkill: a real node process (sagaforge-crash-driver: threaded group commit, LMDB
 // with fsync durability) is SIGKILLed in the middle of a load, restarted on the same data
 // folder, and checked; several cycles on one folder, one of them also killed again while
-// the restarted node is still resending its outboxes.
+// the restarted node is still resending its outboxes. Every second cycle the load is also
+// stopped (SIGSTOP) for 0.2-1.5 s and resumed (SIGCONT) halfway to its kill.
 //
 // The load (see crash_driver.cpp) goes through the node's client: Forward{dst(i), 1..9} and
 // Add{1..9} to counter/src-i, Add{1000..9000} to counter/dst-j, where dst(i) = dst-(i mod 3).
@@ -52,9 +53,11 @@ CAF_TEST(no acknowledged step is lost and no effect applied twice across kill an
     // outboxes fill up (destinations take one envelope per commit round trip) and the
     // restarted node has thousands of entries to resend when it is killed again.
     auto kill_after = uniform(800, 2000);
+    pause_ms = cycle % 2 == 1 ? uniform(200, 1500) : 0;
     auto load = run_load(cycle, backlog ? 1 : 64, backlog ? 512 : 256, kill_after);
     CAF_MESSAGE("cycle " << cycle << ": SIGKILL after " << load.ran_ms << " ms of load ("
-                         << kill_after << " ms after the first ack): " << load.issued
+                         << kill_after << " ms after the first ack, SIGSTOPped "
+                         << load.paused_ms << " ms on the way): " << load.issued
                          << " commands issued, " << load.acked << " acknowledged");
     CAF_CHECK(load.killed);
     CAF_CHECK_GREATER(load.acked, 0);
