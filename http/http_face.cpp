@@ -47,9 +47,13 @@ void add_health_routes(route_table& t, http_face::impl& p) {
     send_json(res, 200, {{"live", true}});
   });
   t.add("GET", "/health/ready", "/health/ready", area::open, [&p](auto&, auto& res) {
-    bool store = p.fc.node.context().pipeline().healthy();
+    auto& pipe = p.fc.node.context().pipeline();
+    bool store = pipe.healthy() && !pipe.waiting_for_space();
     bool started = p.fc.ready.load();
-    json body = {{"ready", store && started}, {"store_healthy", store}, {"started", started}};
+    json body = {{"ready", store && started}, {"store_healthy", pipe.healthy()},
+                 {"started", started}};
+    if (auto why = pipe.space_problem(); !why.empty())
+      body["store_problem"] = why;
     if (!(store && started))
       res.set_header("Retry-After", "1");
     send_json(res, store && started ? 200 : 503, body);
@@ -144,7 +148,8 @@ http_face::start(node_runtime& node, const runtime_settings& s, catalog::catalog
   add_admin_bulk_routes(p->routes, p->fc);
   add_admin_cluster_routes(p->routes, p->fc);
   add_ui_routes(p->routes, p->fc);
-  p->routes.install(*p->server, access_guard{&p->auth, &p->limiter, &p->audit, &p->metrics});
+  p->routes.install(*p->server, access_guard{&p->auth, &p->limiter, &p->audit, &p->metrics,
+                                                &p->fc.node.context().pipeline()});
   p->port = s.http_port == 0
               ? p->server->bind_to_any_port(s.http_address)
               : (p->server->bind_to_port(s.http_address, static_cast<int>(s.http_port))

@@ -86,6 +86,9 @@ void send_runtime_error(httplib::Response& res, const caf::error& err) {
       return send_error(res, 503, "overloaded", what);
     case runtime_errc::store_failed:
       return send_error(res, 503, "store_failed", what);
+    case runtime_errc::no_space:
+      res.set_header("Retry-After", "5");
+      return send_error(res, 503, "no_space", what);
     case runtime_errc::timeout:
       return send_error(res, 504, "timeout", what);
     case runtime_errc::dead_lettered:

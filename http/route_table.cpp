@@ -9,6 +9,7 @@
 
 #include "http/face_metrics.hpp"
 #include "http/json_io.hpp"
+#include "runtime/commit_pipeline.hpp"
 #include "runtime/steady_clock_ms.hpp"
 
 namespace sagaforge::http {
@@ -43,6 +44,15 @@ bool admit(const route& r, const access_guard& g, const httplib::Request& req,
     send_error(res, 429, "rate_limited",
                "too many requests from this client; retry after " + std::to_string(retry_after)
                  + " s");
+    return false;
+  }
+  if (r.method != "GET" && r.where != area::open && g.pipeline->waiting_for_space()) {
+    // Accepting a command now would only park it behind the stalled writer until the
+    // client's timeout; say why instead (reads and GETs are still served).
+    res.set_header("Retry-After", "5");
+    send_error(res, 503, "no_space",
+               "the node accepts no new work: " + g.pipeline->space_problem()
+                 + "; it resumes by itself once space is freed");
     return false;
   }
   return true;

@@ -14,6 +14,10 @@
 
 #include "http/access.hpp"
 
+namespace sagaforge {
+class commit_pipeline;
+}
+
 namespace sagaforge::http {
 
 class face_metrics;
@@ -42,6 +46,7 @@ struct access_guard {
   rate_limiter* limiter;
   audit_log* audit;
   face_metrics* metrics;
+  const commit_pipeline* pipeline;  // new work is refused while it waits for space
 };
 
 class route_table {

@@ -39,6 +39,7 @@ void node_info(face_context& fc, const httplib::Request&, httplib::Response& res
              {"durability", s.durability_name},
              {"shards", s.shard_count},
              {"healthy", ctx.pipeline().healthy()},
+             {"waiting_for_space", ctx.pipeline().space_problem()},
              {"ready", fc.ready.load()},
              {"now_ms", ctx.now_ms()},
              {"startup",

@@ -198,6 +198,9 @@ void runtime_collector::collect_runtime(std::vector<MetricFamily>& out) const {
                 pipe.batch_steps().read());
   one(out, "store_healthy", "1 while the writer accepts steps, 0 after a failed commit", G,
       pipe.healthy() ? 1 : 0);
+  one(out, "store_waiting_for_space",
+      "1 while commits wait for room on the store's file system (new work is refused)", G,
+      pipe.waiting_for_space() ? 1 : 0);
   one(out, "ready", "1 when the node serves requests (/health/ready)", G, ready_() ? 1 : 0);
   auto& start = node_.startup();
   one(out, "startup_duration_seconds", "Start-up scan time", G, start.seconds);

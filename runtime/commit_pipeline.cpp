@@ -36,6 +36,11 @@ void commit_pipeline::stop() {
     thread_.join();
 }
 
+std::string commit_pipeline::space_problem() const {
+  std::lock_guard<std::mutex> guard{failure_mtx_};
+  return space_problem_;
+}
+
 std::string commit_pipeline::failure() const {
   std::lock_guard<std::mutex> guard{failure_mtx_};
   return failure_;
@@ -96,6 +101,45 @@ void commit_pipeline::run() {
   }
 }
 
+caf::error commit_pipeline::write_waiting_for_space() {
+  auto err = store_->write(flat_);
+  if (!opts_.threaded || !is_runtime_error(err, runtime_errc::no_space))
+    return err;  // inline (deterministic tests): fail-stop, there is no thread to wait on
+  // A full file system is the operator's to fix and loses nothing if we wait: the batch's
+  // steps stay unacknowledged (nothing was sent for them), the entities behind them wait for
+  // their commit, and the same batch is written again until it fits. LMDB aborted the failed
+  // transaction whole (its pages reach the file before the meta page that would name them).
+  constexpr auto retry_every = std::chrono::milliseconds{250};
+  auto since = std::chrono::steady_clock::now();
+  {
+    std::lock_guard<std::mutex> guard{failure_mtx_};
+    space_problem_ = describe(err);
+  }
+  waiting_for_space_.store(true);
+  spdlog::error("{}: commits wait for space, retried every {} ms; nothing acknowledged is "
+                "lost. Free space on that file system and the node resumes by itself",
+                describe(err), retry_every.count());
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lk{mtx_};
+      if (cv_.wait_for(lk, retry_every, [this] { return stopping_; }))
+        break;  // the node stops: the batch fails below, unacknowledged
+    }
+    err = store_->write(flat_);
+    if (!is_runtime_error(err, runtime_errc::no_space))
+      break;
+  }
+  waiting_for_space_.store(false);
+  {
+    std::lock_guard<std::mutex> guard{failure_mtx_};
+    space_problem_.clear();
+  }
+  auto waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
+  if (!err)
+    spdlog::warn("space is back: commits resumed after waiting {:.1f} s", waited);
+  return err;
+}
+
 void commit_pipeline::commit(std::vector<item>& batch) {
   flat_.clear();
   for (auto& it : batch)
@@ -104,7 +148,7 @@ void commit_pipeline::commit(std::vector<item>& batch) {
   SAGAFORGE_FAILPOINT(failpoint::commit_before_write);
   auto t0 = std::chrono::steady_clock::now();
   caf::error err = healthy_.load()
-                     ? store_->write(flat_)
+                     ? write_waiting_for_space()
                      : make_runtime_error(runtime_errc::store_failed, "writer stopped");
   commit_seconds_.observe(
     std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());

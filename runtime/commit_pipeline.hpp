@@ -7,7 +7,9 @@
 // Two modes: `threaded` (production: one dedicated thread owns the LMDB write txn) and
 // `inline` (deterministic tests: the write happens in the submitting actor's call).
 // A failed commit is fail-stop: every waiting and later step gets `commit_failed`, and
-// healthy() turns false so the node can exit; nothing acknowledged is ever lost.
+// healthy() turns false so the node can exit; nothing acknowledged is ever lost. Except a
+// full file system in threaded mode: the writer retries the batch until it fits
+// (waiting_for_space()), and the node refuses new work meanwhile.
 #pragma once
 
 #include <atomic>
@@ -70,6 +72,14 @@ public:
   /// Why the writer stopped ("" while healthy): what the operator must fix.
   std::string failure() const;
 
+  /// True while a commit waits for the store's file system to have room (threaded mode):
+  /// nothing is committed, acknowledged or lost meanwhile; it resumes by itself.
+  bool waiting_for_space() const {
+    return waiting_for_space_.load();
+  }
+  /// The store's error while waiting_for_space() ("" otherwise).
+  std::string space_problem() const;
+
   store& backing_store() {
     return *store_;
   }
@@ -83,6 +93,8 @@ private:
 
   void run();
   void commit(std::vector<item>& batch);
+  /// Writes flat_; on a full file system (threaded mode) retries until it fits or stop().
+  caf::error write_waiting_for_space();
 
   store_ptr store_;
   options opts_;
@@ -92,8 +104,10 @@ private:
   std::vector<item> queue_;
   bool stopping_ = false;
   std::atomic<bool> healthy_{true};
+  std::atomic<bool> waiting_for_space_{false};
   mutable std::mutex failure_mtx_;
   std::string failure_;
+  std::string space_problem_;
   std::atomic<uint64_t> commits_{0};
   std::atomic<uint64_t> steps_{0};
   std::atomic<uint64_t> failed_{0};

@@ -21,6 +21,7 @@ std::string to_string(runtime_errc x) {
     case runtime_errc::not_found: return "not_found";
     case runtime_errc::too_large: return "too_large";
     case runtime_errc::store_damaged: return "store_damaged";
+    case runtime_errc::no_space: return "no_space";
   }
   return "unknown";
 }

@@ -25,6 +25,7 @@ enum class runtime_errc : uint8_t {
   not_found,
   too_large,          // a size limit was exceeded
   store_damaged,      // the data folder's store is damaged or lost: restore from backup
+  no_space,           // the store's file system is full: free space (the writer waits)
 };
 
 std::string to_string(runtime_errc x);
@@ -38,6 +39,12 @@ namespace sagaforge {
 /// Makes an error with a human-readable context.
 inline caf::error make_runtime_error(runtime_errc code, std::string what) {
   return caf::make_error(code, std::move(what));
+}
+
+/// True when `err` is the runtime's error `code`.
+inline bool is_runtime_error(const caf::error& err, runtime_errc code) {
+  return err && err.category() == caf::atom("runtime")
+         && err.code() == static_cast<uint8_t>(code);
 }
 
 /// Renders an error as "runtime.corrupt_record: <context>" (or CAF's form for others).

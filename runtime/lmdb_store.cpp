@@ -35,14 +35,15 @@ caf::error store_write_error(const std::string& dir, size_t map_size_mb, const c
                                 + std::to_string(map_size_mb)
                                 + " MiB; raise that option and restart");
   struct statvfs vfs {};
+  bool have_vfs = (rc == ENOSPC || rc == EIO) && ::statvfs(dir.c_str(), &vfs) == 0;
   if (rc == ENOSPC
-      || (rc == EIO && ::statvfs(dir.c_str(), &vfs) == 0
+      || (rc == EIO && have_vfs
           && static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize < (uint64_t{16} << 20)))
-    return make_runtime_error(runtime_errc::store_failed,
+    return make_runtime_error(runtime_errc::no_space,
                               "no space left on device: the file system of " + dir + " has "
                                 + std::to_string(static_cast<uint64_t>(vfs.f_bavail)
                                                  * vfs.f_frsize)
-                                + " bytes free; free space and restart (" + what + ")");
+                                + " bytes free (" + what + ")");
   return lmdb_error(what, rc);
 }
 

@@ -8,6 +8,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <random>
@@ -111,13 +112,18 @@ struct counter_cycles {
   bool counting_violations = false;
   /// When > 0, run_load stops the driver (SIGSTOP) this long halfway to its kill.
   int64_t pause_ms = 0;
+  /// When set, run_load calls it after the first ack, every ~20 ms, with the acks so far and
+  /// the milliseconds since the last one; `true` kills the load now (kill_after_ms stays the
+  /// deadline).
+  std::function<bool(int64_t acked, int64_t ms_since_last_ack)> steer;
 
-  /// `name` names the data folder (TMPDIR/sagaforge-NAME-XXXXXX); `seed_var` the environment
-  /// variable that repeats a run's random choices.
-  counter_cycles(const std::string& name, const char* seed_var) {
+  /// `name` names the data folder (BASE/sagaforge-NAME-XXXXXX, BASE = `base_dir` or TMPDIR);
+  /// `seed_var` the environment variable that repeats a run's random choices.
+  counter_cycles(const std::string& name, const char* seed_var, std::string base = {}) {
     seed = static_cast<uint64_t>(env_int(seed_var, std::random_device{}()));
     rng.seed(seed);
-    std::string base = std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp";
+    if (base.empty())
+      base = std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp";
     std::string tmpl = base + "/sagaforge-" + name + "-XXXXXX";
     std::vector<char> buf(tmpl.begin(), tmpl.end());
     buf.push_back('\0');
@@ -171,6 +177,7 @@ struct counter_cycles {
     child_process child{args, false, env};
     auto t0 = clock_type::now();
     std::optional<clock_type::time_point> first_ack;
+    auto last_ack = t0;
     std::vector<std::string> lines;
     while (!child.eof()) {
       lines.clear();
@@ -194,8 +201,9 @@ struct counter_cycles {
           log.acked_max = std::max<uint64_t>(log.acked_max, seq);
           ++log.acks;
           ++out.acked;
+          last_ack = clock_type::now();
           if (!first_ack)
-            first_ack = clock_type::now();
+            first_ack = last_ack;
         } else if (w[0] == "READY") {
           CAF_MESSAGE("cycle " << cycle << ": load driver pid " << child.pid() << " up ("
                                << line << ")");
@@ -214,7 +222,9 @@ struct counter_cycles {
         child.send_signal(SIGCONT);
         out.paused_ms = pause_ms;
       }
-      if (!out.killed && first_ack && ms_since(*first_ack) >= kill_after_ms + out.paused_ms) {
+      if (!out.killed && first_ack
+          && (ms_since(*first_ack) >= kill_after_ms + out.paused_ms
+              || (steer && steer(out.acked, ms_since(last_ack))))) {
         child.kill9();
         out.killed = true;
         out.ran_ms = ms_since(t0);
