@@ -3,11 +3,30 @@
 // snapshot's position; other entities' records are skipped by their header, unparsed.
 #include "runtime/recovery.hpp"
 
+#include <google/protobuf/descriptor.h>
+
 #include "runtime/errors.hpp"
 #include "runtime/log_keys.hpp"
 #include "runtime/record_codec.hpp"
 
 namespace sagaforge {
+
+namespace {
+
+/// The first oneof of `msg` with no member set. Events are a oneof of kinds (docs/cookbook.md),
+/// and an apply has nothing to do with none: it asserts. A stored event without one is either
+/// damaged past its checksum or holds a kind this build does not know (an unknown field), and
+/// must stop this entity's recovery, not the node.
+const google::protobuf::OneofDescriptor* unset_oneof(const pb_message& msg) {
+  auto* d = msg.GetDescriptor();
+  auto* r = msg.GetReflection();
+  for (int i = 0; i < d->real_oneof_decl_count(); ++i)
+    if (!r->HasOneof(msg, d->oneof_decl(i)))
+      return d->oneof_decl(i);
+  return nullptr;
+}
+
+} // namespace
 
 caf::error apply_record(const entity_logic& logic, const StepRecord& rec, entity_image& img,
                         std::string_view where) {
@@ -22,6 +41,11 @@ caf::error apply_record(const entity_logic& logic, const StepRecord& rec, entity
       return make_runtime_error(runtime_errc::corrupt_record,
                                 std::string{where} + ": event " + std::to_string(img.event_seq + 1)
                                   + " does not parse as " + ev->GetTypeName());
+    if (auto* unset = unset_oneof(*ev))
+      return make_runtime_error(runtime_errc::corrupt_record,
+                                std::string{where} + ": event " + std::to_string(img.event_seq + 1)
+                                  + " (" + ev->GetTypeName() + ") has no " + unset->name()
+                                  + ": damaged, or written by a newer build");
     logic.apply(*img.state, *ev);
     ++img.event_seq;
   }

@@ -69,6 +69,32 @@ CAF_TEST(an event that does not parse stops recovery with corrupt_record) {
   CAF_CHECK_EQUAL(node.report("counter/a").event_seq(), 0u);
 }
 
+CAF_TEST(an event of no kind or of a newer build stops recovery with corrupt_record) {
+  // Both parse as the entity's Event with its oneof unset; apply would assert and abort the
+  // node (found by sagaforge-fuzz, tests/fuzz/findings/log_record-kindless-event.bin).
+  for (auto bytes : {std::string{}, std::string("\x78\x01", 2)}) {  // nothing; field 15 = 1
+    auto st = std::make_shared<memory_store>();
+    auto clock = seed(st);
+    auto key = first_log_key(*st);
+    auto raw = st->get(table::log, key);  // the header views into it: keep it alive
+    auto hdr = decode_log_header(**raw);
+    CAF_REQUIRE(hdr);
+    auto rec = decode_step_record(*hdr, "test");
+    CAF_REQUIRE(rec);
+    rec->set_events(0, bytes);
+    st->poke(table::log, key, encode_log_value(hdr->work(), hdr->ref, *rec));
+    test_node node{st, counters(), test_settings(), clock + 10};
+    auto rep = node.report("counter/a");
+    CAF_CHECK_EQUAL(rep.mode(), "broken");
+    CAF_CHECK_NOT_EQUAL(rep.error().find("runtime.corrupt_record"), std::string::npos);
+    CAF_CHECK_NOT_EQUAL(rep.error().find("has no kind: damaged, or written by a newer build"),
+                        std::string::npos);
+    auto seq = node.send("counter/a", add(100));
+    node.run();
+    CAF_CHECK(node.ack_for("counter/a", seq) == nullptr);
+  }
+}
+
 CAF_TEST(a truncated log record gives a clear error) {
   auto st = std::make_shared<memory_store>();
   auto clock = seed(st);
