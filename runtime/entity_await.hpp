@@ -8,18 +8,40 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
+#include "runtime/errors.hpp"
 #include "runtime/node_runtime.hpp"
 
 namespace sagaforge {
 
-/// Reads `ref`'s state as `State`; false when it cannot be read or the entity is broken.
+/// Reads `ref`'s state as `State`; false when it cannot be read within `timeout` or the
+/// entity is broken, with the reason in `why` if given. A failed inspection is tried again
+/// every 200 ms until then: in a cluster the member serving `ref` can be briefly unreachable
+/// (re-registering after a control-plane outage, a shard map being rewritten).
 template <class State>
 bool read_entity_state(node_runtime& node, const std::string& ref, State& out,
-                       std::chrono::milliseconds timeout = std::chrono::seconds{5}) {
-  auto rep = node.inspect(ref, timeout);
-  return rep && rep->error().empty() && out.ParseFromString(rep->state());
+                       std::chrono::milliseconds timeout = std::chrono::seconds{5},
+                       std::string* why = nullptr) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
+    auto rep = node.inspect(ref, std::max(left, std::chrono::milliseconds{1}));
+    if (rep && !rep->error().empty()) {  // broken: asking again changes nothing
+      if (why)
+        *why = rep->error();
+      return false;
+    }
+    if (rep && out.ParseFromString(rep->state()))
+      return true;
+    if (why)
+      *why = rep ? "its state does not parse as " + out.GetTypeName() : describe(rep.error());
+    if (std::chrono::steady_clock::now() + std::chrono::milliseconds{200} >= deadline)
+      return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds{200});
+  }
 }
 
 /// Inspects every entity of `type` the node knows until `done(report)` holds for each, the

@@ -62,8 +62,8 @@ void check_store(node_runtime& node, const fulfillment_config& cfg, order_worklo
   for (auto& ref : node.known_refs("order")) {
     ++out.store_orders_checked;
     order::OrderState o;
-    if (!read_entity_state(node, ref, o)) {
-      violate(out, "cannot read " + ref, &out.payments_ok);
+    if (std::string why; !read_entity_state(node, ref, o, std::chrono::seconds{5}, &why)) {
+      violate(out, "cannot read " + ref + ": " + why, &out.payments_ok);
       continue;
     }
     if (o.status().empty())
@@ -72,8 +72,9 @@ void check_store(node_runtime& node, const fulfillment_config& cfg, order_worklo
       for (auto& l : o.lines())
         confirmed_units[l.sku()] += l.quantity();
     payment::PaymentState p;
-    if (!read_entity_state(node, payment_ref(id_of(ref)), p)) {
-      violate(out, "cannot read the payment of " + ref, &out.payments_ok);
+    if (std::string why;
+        !read_entity_state(node, payment_ref(id_of(ref)), p, std::chrono::seconds{5}, &why)) {
+      violate(out, "cannot read the payment of " + ref + ": " + why, &out.payments_ok);
       continue;
     }
     payments_net += p.charged_cents() - p.refunded_cents();
@@ -101,8 +102,8 @@ void check_store(node_runtime& node, const fulfillment_config& cfg, order_worklo
   for (auto& ref : node.known_refs("inventory")) {
     ++out.store_skus_checked;
     inventory::InventoryState s;
-    if (!read_entity_state(node, ref, s)) {
-      violate(out, "cannot read " + ref, &out.stock_ok);
+    if (std::string why; !read_entity_state(node, ref, s, std::chrono::seconds{5}, &why)) {
+      violate(out, "cannot read " + ref + ": " + why, &out.stock_ok);
       continue;
     }
     auto sku = id_of(ref);

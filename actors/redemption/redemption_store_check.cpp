@@ -68,8 +68,8 @@ void check_store(node_runtime& node, const std::vector<RedemptionState>& sagas,
   for (auto& ref : node.known_refs("points")) {
     ++r.store_accounts_checked;
     points::PointsState s;
-    if (!read_entity_state(node, ref, s)) {
-      violate(r, "cannot read " + ref);
+    if (std::string why; !read_entity_state(node, ref, s, std::chrono::seconds{5}, &why)) {
+      violate(r, "cannot read " + ref + ": " + why);
       continue;
     }
     auto done = cost_by_customer[id_of(ref)];
@@ -81,8 +81,8 @@ void check_store(node_runtime& node, const std::vector<RedemptionState>& sagas,
   for (auto& ref : node.known_refs("reward")) {
     ++r.store_rewards_checked;
     reward::RewardState s;
-    if (!read_entity_state(node, ref, s)) {
-      violate(r, "cannot read " + ref);
+    if (std::string why; !read_entity_state(node, ref, s, std::chrono::seconds{5}, &why)) {
+      violate(r, "cannot read " + ref + ": " + why);
       continue;
     }
     int64_t held = 0;

@@ -142,6 +142,16 @@ struct counter_cycles {
     }
   }
 
+  /// Empties the data folder and forgets the counters' state: the next cycle starts on a new
+  /// store. Long runs call it every few dozen cycles, since start-up still reads the whole
+  /// log (issue 17) and would grow with every cycle's tens of thousands of steps.
+  void fresh_folder() {
+    std::error_code ec;
+    for (auto& entry : std::filesystem::directory_iterator{dir, ec})
+      std::filesystem::remove_all(entry.path(), ec);
+    before.clear();
+  }
+
   int64_t uniform(int64_t lo, int64_t hi) {
     return lo + static_cast<int64_t>(rng() % static_cast<uint64_t>(hi - lo + 1));
   }

@@ -8,6 +8,7 @@
 //   - fsync mode: nothing acknowledged may be lost, whatever the cut removes;
 //   - nosync mode (sensitivity): the same cut must make the same checks fail (acknowledged
 //     steps lost), or they prove nothing about fsync mode.
+// Long runs start on a new data folder every 25 cycles (start-up reads the whole log).
 // Environment: SAGAFORGE_POWERLOSS_CYCLES (default 12; the `long` entry runs 200),
 // SAGAFORGE_POWERLOSS_SEED (repeat a run), TMPDIR.
 #define CAF_SUITE process.powerloss
@@ -64,6 +65,13 @@ struct powerloss_fixture : counter_cycles {
     if (nosync)
       extra = {"--nosync", "1"};
     for (int cycle = 0; cycle < cycles; ++cycle) {
+      if (cycle > 0 && cycle % 25 == 0) {  // bounded start-up (see fresh_folder)
+        fresh_folder();
+        auto again = run_verify(cycle, 64, false);
+        if (!again.done || !WIFEXITED(again.status) || WEXITSTATUS(again.status) != 0)
+          violation(cycle, "the start on a new folder ended with "
+                             + child_process::describe_status(again.status));
+      }
       auto load = run_load(cycle, 64, 256, uniform(300, 1500), shim_env(), extra);
       auto rb = roll_back_unsynced(log_path(), dir + "/data.mdb");
       ++t.cycles;
