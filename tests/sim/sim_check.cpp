@@ -6,6 +6,8 @@
 
 #include "actors/redemption/loyalty_config.hpp"
 #include "actors/redemption/redemption.hpp"
+#include "runtime/errors.hpp"
+#include "runtime/record_codec.hpp"
 
 namespace sagaforge::sim {
 
@@ -313,6 +315,22 @@ void timers_fire_once(checker& c) {
                                  + std::to_string(k.value()));
 }
 
+/// Per channel, the receiver consumed envelopes in send order and each at most once: the
+/// seqs of its log records strictly increase (a gap is a message dead-lettered at its
+/// sender, or one the receiver consumed as failed, which is recorded too).
+void per_channel_order(checker& c) {
+  if (!c.s.unreadable_log.empty())
+    c.fail("per_channel_order", "the log cannot be read: " + c.s.unreadable_log);
+  for (auto& [channel, seqs] : c.s.consumed)
+    for (size_t i = 1; i < seqs.size(); ++i)
+      if (seqs[i] <= seqs[i - 1]) {
+        c.fail("per_channel_order", channel.first + " consumed seq " + std::to_string(seqs[i])
+                                      + " from " + channel.second + " after seq "
+                                      + std::to_string(seqs[i - 1]));
+        break;
+      }
+}
+
 /// Every dead letter says why.
 void dead_letters_have_reason(checker& c) {
   for (auto& d : c.s.dead_letters)
@@ -335,6 +353,7 @@ const std::vector<std::pair<const char*, invariant_fn>>& invariants() {
     {"no_effect_twice", no_effect_twice},
     {"acked_not_lost", acked_not_lost},
     {"timers_fire_once", timers_fire_once},
+    {"per_channel_order", per_channel_order},
     {"dead_letters_have_reason", dead_letters_have_reason},
   };
   return all;
@@ -378,6 +397,21 @@ final_state read_final(testing::test_node& node, const workload_plan& plan) {
   s.counters[plan.timer_counter] = node.state_of<counter::CounterState>(plan.timer_counter);
   if (auto dl = node.runtime().dead_letters())
     s.dead_letters = std::move(*dl);
+  // The log in key order: per shard, in commit order; an entity lives in one shard.
+  auto& st = node.runtime().context().pipeline().backing_store();
+  auto err = st.scan(table::log, {}, [&](std::string_view, std::string_view value) {
+    auto hdr = decode_log_header(value);
+    auto rec = hdr ? decode_step_record(*hdr, "sim") : caf::expected<StepRecord>{hdr.error()};
+    if (!rec) {
+      s.unreadable_log = describe(rec.error());
+      return false;
+    }
+    if (!rec->inbound_sender().empty())
+      s.consumed[{std::string{hdr->ref}, rec->inbound_sender()}].push_back(rec->inbound_seq());
+    return true;
+  });
+  if (err)
+    s.unreadable_log = describe(err);
   return s;
 }
 

@@ -33,6 +33,10 @@ struct final_state {
   std::map<std::string, redemption::RedemptionState> redemptions;  // by id
   std::map<std::string, counter::CounterState> counters;          // by ref
   std::vector<DeadLetter> dead_letters;
+  /// Per channel (receiver, sender): the seqs of the envelopes the receiver consumed, in the
+  /// order of its log records (the store outlives every incarnation, so this is the history).
+  std::map<std::pair<std::string, std::string>, std::vector<uint64_t>> consumed;
+  std::string unreadable_log;  // why the log could not be read ("" when it could)
 };
 
 /// Reads every entity the plan touched (and the dead letters) from the node.
