@@ -1,7 +1,8 @@
 // sagaforge-sim: runs seeds of the single-node simulation and checks every invariant after
 // each. Prints seeds/s; on a failure the seed, the invariant and the last steps of its trace,
 // and exits non-zero. `--plant BUG` injects a known bug from outside the runtime to show the
-// checker catches it (with --expect-failure, finding it is the success).
+// checker catches it (with --expect-failure, finding it is the success). A failure is then
+// shrunk by fault class (print_minimised); `--without` replays the shrunk run.
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -21,7 +22,55 @@ using namespace sagaforge::sim;
 
 namespace {
 
-void print_failure(const sim_result& r, const std::string& what) {
+std::string joined(const std::set<std::string>& names) {
+  std::string out;
+  for (auto& n : names)
+    out += (out.empty() ? "" : ",") + n;
+  return out;
+}
+
+/// Shrinks a failing seed: switches its fault classes off one at a time and keeps each off
+/// while the seed still breaks the same invariant. Prints the classes it needs, the shorter
+/// run's trace and the command that replays it. About one run per active class.
+void print_minimised(sim_options opts, const sim_result& r) {
+  auto invariant = r.violations.front().invariant;
+  auto breaks = [&](const sim_result& x) {
+    for (auto& v : x.violations)
+      if (v.invariant == invariant)
+        return true;
+    return false;
+  };
+  sim_result best = r;
+  for (auto& c : r.active_faults) {
+    auto trial = opts;
+    trial.without.insert(c);
+    auto x = run_seed(trial);
+    if (breaks(x)) {
+      opts = trial;
+      best = std::move(x);
+    }
+  }
+  if (opts.without.empty()) {
+    std::printf("  minimised: every fault class of the seed is needed\n");
+    return;
+  }
+  std::set<std::string> needed{best.active_faults.begin(), best.active_faults.end()};
+  std::printf("  minimised: %s still breaks %s with only these faults on: %s (%llu steps, "
+              "%llu before)\n",
+              ("seed " + std::to_string(r.seed)).c_str(), invariant.c_str(),
+              needed.empty() ? "none" : joined(needed).c_str(),
+              static_cast<unsigned long long>(best.steps),
+              static_cast<unsigned long long>(r.steps));
+  for (auto& v : best.violations)
+    std::printf("  invariant %s: %s\n", v.invariant.c_str(), v.detail.c_str());
+  std::printf("  last %zu steps of the minimised run:\n", best.trace_tail.size());
+  for (auto& line : best.trace_tail)
+    std::printf("    %s\n", line.c_str());
+  std::printf("  replay: sagaforge-sim --from %llu --seeds 1 --without %s\n",
+              static_cast<unsigned long long>(r.seed), joined(opts.without).c_str());
+}
+
+void print_failure(const sim_options& opts, const sim_result& r, const std::string& what) {
   std::printf("FAIL seed %llu: %s\n", static_cast<unsigned long long>(r.seed), what.c_str());
   for (auto& v : r.violations)
     std::printf("  invariant %s: %s\n", v.invariant.c_str(), v.detail.c_str());
@@ -30,8 +79,9 @@ void print_failure(const sim_result& r, const std::string& what) {
               static_cast<unsigned long long>(r.steps));
   for (auto& line : r.trace_tail)
     std::printf("    %s\n", line.c_str());
-  std::printf("  replay: sagaforge-sim --from %llu --seeds 1\n",
-              static_cast<unsigned long long>(r.seed));
+  std::printf("  replay: sagaforge-sim --from %llu --seeds 1%s%s\n",
+              static_cast<unsigned long long>(r.seed), opts.without.empty() ? "" : " --without ",
+              joined(opts.without).c_str());
 }
 
 } // namespace
@@ -68,6 +118,15 @@ int main(int argc, char** argv) {
                  "soak: run seeds from --from until this many hours have passed (--seeds is "
                  "then ignored); a progress line every minute")
     ->check(CLI::Range(0.0, 24.0 * 365));
+  std::vector<std::string> without;
+  app.add_option("--without", without,
+                 "fault classes to switch off in every seed (replaying a minimised failure): "
+                 "dup, delay, drop, crash, pause, gateway-error, gateway-timeout, "
+                 "shipment-failure, decide-crash, poison")
+    ->delimiter(',')
+    ->check(CLI::IsMember(fault_classes()));
+  bool no_minimise = false;
+  app.add_flag("--no-minimise", no_minimise, "print a failure as it is, without shrinking it");
   bool verbose = false;
   app.add_flag("--verbose", verbose, "keep the runtime's log lines (warnings and above)");
   CLI11_PARSE(app, argc, argv);
@@ -81,6 +140,7 @@ int main(int argc, char** argv) {
   opts.inspect = inspect;
   opts.long_outages = long_outages;
   opts.lmdb_dir = lmdb_dir;
+  opts.without.insert(without.begin(), without.end());
   if (!lmdb_dir.empty() && opts.plant_lose_unsynced) {
     std::fprintf(stderr, "--plant lose-unsynced needs the memory store\n");
     return 2;
@@ -150,8 +210,11 @@ int main(int argc, char** argv) {
         first_failed = seed;
         first_invariant = r.violations.front().invariant;
       }
-      if (!json || !expect_failure)
-        print_failure(r, why);
+      if (!json || !expect_failure) {
+        print_failure(opts, r, why);
+        if (!no_minimise && r.violations.front().invariant != "determinism")
+          print_minimised(opts, r);
+      }
       if (!keep_going)
         break;
     }

@@ -97,6 +97,46 @@ seed_faults with_plants(seed_faults f, const sim_options& opts) {
   return f;
 }
 
+/// Each fault class, and how to switch it off in a seed's settings.
+struct fault_class {
+  const char* name;
+  bool (*on)(const seed_faults&);
+  void (*off)(seed_faults&);
+};
+
+const std::vector<fault_class>& classes() {
+  static const std::vector<fault_class> all{
+    {"dup", [](const seed_faults& f) { return f.net.duplicate_permille > 0; },
+     [](seed_faults& f) { f.net.duplicate_permille = 0; }},
+    {"delay", [](const seed_faults& f) { return f.net.delay_permille > 0; },
+     [](seed_faults& f) { f.net.delay_permille = 0; }},
+    {"drop", [](const seed_faults& f) { return f.net.drop_permille > 0; },
+     [](seed_faults& f) { f.net.drop_permille = 0; }},
+    {"crash", [](const seed_faults& f) { return f.crash_ppm > 0; },
+     [](seed_faults& f) { f.crash_ppm = 0; }},
+    {"pause", [](const seed_faults& f) { return f.jump_permille > 0; },
+     [](seed_faults& f) { f.jump_permille = 0; }},
+    {"gateway-error", [](const seed_faults& f) { return f.gateway_error_permille > 0; },
+     [](seed_faults& f) { f.gateway_error_permille = 0; }},
+    {"gateway-timeout", [](const seed_faults& f) { return f.gateway_timeout_permille > 0; },
+     [](seed_faults& f) { f.gateway_timeout_permille = 0; }},
+    {"shipment-failure", [](const seed_faults& f) { return f.shipment_failure_permille > 0; },
+     [](seed_faults& f) { f.shipment_failure_permille = 0; }},
+    {"decide-crash", [](const seed_faults& f) { return f.decide_crash_permille > 0; },
+     [](seed_faults& f) { f.decide_crash_permille = 0; }},
+    {"poison", [](const seed_faults& f) { return !f.poison_type.empty(); },
+     [](seed_faults& f) { f.poison_type.clear(); }},
+  };
+  return all;
+}
+
+seed_faults without_classes(seed_faults f, const sim_options& opts) {
+  for (auto& c : classes())
+    if (opts.without.count(c.name) > 0)
+      c.off(f);
+  return f;
+}
+
 std::vector<entity_logic_ptr> node_types(const seed_faults& f, uint64_t seed) {
   fulfillment::fulfillment_config fc;
   fc.catalog = fulfillment::make_catalog(4);
@@ -145,7 +185,7 @@ public:
   explicit world(const sim_options& opts)
     : opts_(opts), rng_(opts.seed), trace_(opts.trace_keep),
       rng_noise_(opts.plant_nondeterminism ? ++runs_in_process : 0),
-      faults_(with_plants(choose_faults(rng_), opts)),
+      faults_(without_classes(with_plants(choose_faults(rng_), opts), opts)),
       plan_(make_plan(rng_)), types_(node_types(faults_, opts.seed)), settings_(node_settings()),
       mem_(opts.lmdb_dir.empty() ? std::make_shared<sim_store>(opts.plant_lose_unsynced ? 20 : 0)
                                  : nullptr),
@@ -302,6 +342,9 @@ sim_result world::run() {
   sim_result r;
   r.seed = opts_.seed;
   r.faults = faults_.describe();
+  for (auto& c : classes())
+    if (c.on(faults_))
+      r.active_faults.push_back(c.name);
   bool quiet = false;
   std::string not_quiet;
   uint64_t steps = 0;
@@ -392,6 +435,16 @@ sim_result world::run() {
 sim_result run_seed(const sim_options& opts) {
   world w{opts};
   return w.run();
+}
+
+const std::vector<std::string>& fault_classes() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> out;
+    for (auto& c : classes())
+      out.push_back(c.name);
+    return out;
+  }();
+  return names;
 }
 
 } // namespace sagaforge::sim

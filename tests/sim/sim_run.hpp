@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -23,7 +24,13 @@ struct sim_options {
   std::string lmdb_dir;  // "": the memory store; else LMDB (nosync) in <dir>/seed-N
   bool long_outages = false;  // pauses and clock steps beyond retry.max-age-ms (findings)
   std::vector<std::string> inspect;  // refs whose full report a run prints at its end
+  /// Fault classes switched off after the seed chose its faults (its other choices stay):
+  /// what a minimised failure leaves out. Names: fault_classes().
+  std::set<std::string> without;
 };
+
+/// The fault classes a seed may turn on, as sim_options::without and sim_result name them.
+const std::vector<std::string>& fault_classes();
 
 struct sim_result {
   uint64_t seed = 0;
@@ -37,6 +44,7 @@ struct sim_result {
   int64_t virtual_ms = 0;
   size_t commands = 0;
   std::string faults;  // the seed's fault settings, one line
+  std::vector<std::string> active_faults;  // the classes on in this run (fault_classes())
   std::map<std::string, int64_t> outcomes;  // e.g. "order CONFIRMED" -> count: what was exercised
 };
 
