@@ -10,7 +10,10 @@
 //   - start-up stays flat: the node's report "runtime started in X s: ..., R re-activated"
 //     of the last cycle is at most 3x the first's + 1 s (re-activation used to grow at every
 //     start, 4 s -> 117 s over a few runs).
+// A second case does the same with crashes at the runtime's failpoints instead of timed kills:
+// one run per failpoint, each dying at a random pass of it with orders and redemptions in flight.
 // Environment: SAGAFORGE_KILLLOOP_CYCLES (default 3; the `long` CTest entry runs 30),
+// SAGAFORGE_KILLLOOP_FAILPOINT_CYCLES (default 7, one per failpoint; 70 in the long entry),
 // SAGAFORGE_KILLLOOP_SEED (repeat a run's kill points), TMPDIR.
 #define CAF_SUITE process.killloop
 #include "caf/test/unit_test.hpp"
@@ -20,8 +23,11 @@
 #include <cstdlib>
 #include <random>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
+#include "runtime/failpoint.hpp"
 #include "tests/process/node_process.hpp"
 
 #ifndef SAGAFORGE_NODE_CONF
@@ -30,6 +36,7 @@
 
 using namespace sagaforge::testing;
 using namespace std::chrono_literals;
+namespace failpoint = sagaforge::failpoint;
 
 namespace {
 
@@ -88,6 +95,24 @@ std::vector<std::string> demo_args(const std::string& dir) {
           "--node.demo-orders=100",
           "--node.demo-redemptions=60",
           "--node.demo-timeout-s=60"};
+}
+
+/// The demo once more on the folder, to its end: it re-verifies everything the store holds.
+/// Returns the run and how many checks printed "-> OK".
+std::pair<node_run, long> checking_run(const std::string& dir) {
+  auto check = run_node(demo_args(dir), 180s);
+  auto bad = violations(check);
+  for (auto& l : bad)
+    CAF_ERROR("checking run: " << l);
+  long oks = 0;
+  for (auto& l : check.lines)
+    if (l.find("-> OK") != std::string::npos)
+      ++oks;
+  SAGAFORGE_CHECK_MSG(check.exited_with(0), "checking run: " << check.how() << check.tail(30));
+  CAF_CHECK(bad.empty());
+  // Counters 1, orders 2, loyalty 3 + wallet + store-wide: every check printed its verdict.
+  CAF_CHECK_GREATER_OR_EQUAL(oks, 6);
+  return {std::move(check), oks};
 }
 
 } // namespace
@@ -152,21 +177,10 @@ CAF_TEST(kill -9 at random points of the demo then a checking run finds no viola
                                                + " re-activated"
                                            : std::string{"not reached"}));
   }
-  auto check = run_node(demo_args(dir), 180s);
+  auto [check, oks] = checking_run(dir);
   auto startup = parse_startup(check);
-  auto bad = violations(check);
-  for (auto& l : bad)
-    CAF_ERROR("checking run: " << l);
-  long oks = 0;
-  for (auto& l : check.lines)
-    if (l.find("-> OK") != std::string::npos)
-      ++oks;
-  SAGAFORGE_CHECK_MSG(check.exited_with(0), "checking run: " << check.how() << check.tail(30));
-  CAF_CHECK(bad.empty());
   CAF_CHECK_EQUAL(early_violations, 0);
   CAF_CHECK_GREATER(killed, 0);
-  // Counters 1, orders 2, loyalty 3 + wallet + store-wide: every check printed its verdict.
-  CAF_CHECK_GREATER_OR_EQUAL(oks, 6);
   SAGAFORGE_CHECK_MSG(startup.found, "the checking run logged no start-up report");
   if (startup.found)
     startups.push_back(startup);
@@ -185,6 +199,57 @@ CAF_TEST(kill -9 at random points of the demo then a checking run finds no viola
     SAGAFORGE_CHECK_MSG(last <= 3 * first + 1.0,
                         "start-up grew from " << first << " s to " << last << " s");
   }
+  if (caf::test::engine::current_test()->bad() > 0) {
+    tmp.keep();
+    CAF_TEST_PRINT_ERROR("data folder kept for inspection: " << dir);
+  }
+}
+
+CAF_TEST(a crash at each failpoint of the demo then a checking run finds no violation) {
+#ifndef SAGAFORGE_WITH_FAILPOINTS
+  CAF_FAIL("this build compiled the failpoints out (-DSAGAFORGE_FAILPOINTS=OFF)");
+#endif
+  // As above, but each run dies at one of the runtime's crash failpoints (runtime/failpoint.hpp)
+  // at a random pass, with orders and redemptions in flight, instead of at a random time.
+  auto cycles = env_int("SAGAFORGE_KILLLOOP_FAILPOINT_CYCLES", 7);
+  auto seed = static_cast<uint64_t>(env_int("SAGAFORGE_KILLLOOP_SEED", std::random_device{}()));
+  std::mt19937_64 rng{seed};
+  std::vector<std::string_view> points{failpoint::all_begin(), failpoint::all_end()};
+  temp_folder tmp{"killloop-fp"};
+  auto dir = tmp / "data";
+  CAF_MESSAGE("seed " << seed << ", " << cycles << " cycles, data in " << dir);
+  int64_t crashed = 0, finished = 0;
+  for (int64_t cycle = 0; cycle < cycles; ++cycle) {
+    auto point = points[static_cast<size_t>(cycle) % points.size()];
+    bool per_commit = point == failpoint::commit_before_write
+                      || point == failpoint::store_inside_write
+                      || point == failpoint::commit_after_write;
+    // A demo run of this size passes the commit points ~150 times here and the others a few
+    // thousand times (runs past the pass finish first, and must pass their checks).
+    auto pass = 1 + static_cast<int64_t>(rng() % (per_commit ? 150 : 3000));
+    auto armed = std::string{point} + ":" + std::to_string(pass);
+    auto t0 = node_clock::now();
+    child_process child{demo_args(dir), true, {"SAGAFORGE_FAILPOINT=" + armed}};
+    auto r = finish_node(child, t0, 120s, {});
+    for (auto& l : violations(r))
+      CAF_ERROR("cycle " << cycle << " (" << armed << ") reported before its crash: " << l);
+    bool died = WIFSIGNALED(r.status) && WTERMSIG(r.status) == SIGKILL;
+    if (died)
+      ++crashed;
+    else
+      ++finished;
+    SAGAFORGE_CHECK_MSG(died || r.exited_with(0),
+                        "cycle " << cycle << " (" << armed << ") ended with " << r.how()
+                                 << r.tail());
+    CAF_MESSAGE("cycle " << cycle << ": " << armed << ": "
+                         << (died ? "crashed there" : "finished first") << " after " << r.seconds
+                         << " s");
+  }
+  auto [check, oks] = checking_run(dir);
+  CAF_CHECK_GREATER(crashed, 0);
+  CAF_MESSAGE(cycles << " cycles: " << crashed << " crashed at their failpoint, " << finished
+                     << " finished first; checking run " << check.how() << " in "
+                     << check.seconds << " s, " << oks << " checks OK");
   if (caf::test::engine::current_test()->bad() > 0) {
     tmp.keep();
     CAF_TEST_PRINT_ERROR("data folder kept for inspection: " << dir);
