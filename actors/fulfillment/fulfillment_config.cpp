@@ -62,6 +62,7 @@ std::string validate_config(const fulfillment_config& c) {
     {"gateway_error_permille", c.gateway_error_permille, 0, 1000},
     {"gateway_timeout_permille", c.gateway_timeout_permille, 0, 1000 - c.gateway_error_permille},
     {"gateway_amount_limit_cents", c.gateway_amount_limit_cents, 1, INT64_MAX},
+    {"gateway_settle_window_ms", c.gateway_settle_window_ms, 60000, 30 * day_ms},
     {"breaker_failures_max", c.breaker_failures_max, 1, 1000},
     {"breaker_open_ms", c.breaker_open_ms, 1, day_ms},
     {"breaker_half_open_probes", c.breaker_half_open_probes, 1, 1000},

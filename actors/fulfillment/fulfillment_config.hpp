@@ -48,6 +48,10 @@ struct fulfillment_config {
   int64_t gateway_error_permille = 0;              // share of calls answering a gateway error
   int64_t gateway_timeout_permille = 0;            // share of calls that never answer
   int64_t gateway_amount_limit_cents = 1'000'000;  // larger charges are declined
+  // How long the gateway remembers a settle (refund or void) by authorisation, to take a
+  // resent copy once: longer than a payment can take to learn the first copy's fate
+  // (retry.max-age-ms, 1 h by default, plus any outage).
+  int64_t gateway_settle_window_ms = 24 * 3600 * 1000;
   std::string declined_card = "declined";
   int64_t breaker_failures_max = 5;  // consecutive failures that open the circuit
   int64_t breaker_open_ms = 60000;

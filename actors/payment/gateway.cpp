@@ -110,9 +110,19 @@ void decide(const GatewayState& s, const inbound& in, ctx_t& ctx, const fulfillm
   } else if (GatewaySettle st; in.parse(st)) {
     if (st.amount_cents() < 0)
       return ctx.reject("settle amount must not be negative");
+    // Taken once per authorisation and kind: a payment sends a settle again when the first
+    // one's delivery outcome is unknown (dead-lettered after an outage), as real gateways
+    // take an idempotency key within a window.
+    if (!st.auth_id().empty())
+      for (auto& done : s.settled())
+        if (done.auth_id() == st.auth_id() && done.kind() == st.kind())
+          return;
     GatewayEvent ev;
     ev.mutable_settled()->set_kind(st.kind());
     ev.mutable_settled()->set_amount_cents(st.amount_cents());
+    ev.mutable_settled()->set_auth_id(st.auth_id());
+    ev.mutable_settled()->set_at_ms(ctx.now_ms());
+    ev.mutable_settled()->set_forget_before_ms(ctx.now_ms() - cfg.gateway_settle_window_ms);
     ctx.persist(ev);
   } else if (in.is<GetGateway>()) {
     auto v = s;
@@ -161,12 +171,25 @@ void apply(GatewayState& s, const GatewayEvent& ev) {
       }
       break;
     }
-    case GatewayEvent::kSettled:
-      if (ev.settled().kind() == GatewaySettle::REFUND)
-        s.set_refunded_cents(s.refunded_cents() + ev.settled().amount_cents());
+    case GatewayEvent::kSettled: {
+      auto& e = ev.settled();
+      if (e.kind() == GatewaySettle::REFUND)
+        s.set_refunded_cents(s.refunded_cents() + e.amount_cents());
       else
-        s.set_voided_cents(s.voided_cents() + ev.settled().amount_cents());
+        s.set_voided_cents(s.voided_cents() + e.amount_cents());
+      auto* kept = s.mutable_settled();
+      auto stale = std::find_if(kept->begin(), kept->end(), [&](const SettledAuth& a) {
+        return a.at_ms() >= e.forget_before_ms();
+      });
+      kept->erase(kept->begin(), stale);  // oldest first: the window's tail goes
+      if (!e.auth_id().empty()) {
+        auto* a = kept->Add();
+        a->set_kind(e.kind());
+        a->set_auth_id(e.auth_id());
+        a->set_at_ms(e.at_ms());
+      }
       break;
+    }
     case GatewayEvent::KIND_NOT_SET:
       SAGAFORGE_UNREACHABLE("GatewayEvent of no kind (corrupt, or from a newer build)");
   }

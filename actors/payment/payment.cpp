@@ -165,6 +165,12 @@ void decide(const PaymentState& s, const inbound& in, ctx_t& ctx, const fulfillm
     on_refund(s, r, ctx, cfg);
   } else if (in.is<GetPayment>()) {
     ctx.reply(s);
+  } else if (DeliveryFailed df; in.sender().empty() && in.parse(df) && outcome_unknown(df)
+                                 && df.type() == type_name_of<GatewaySettle>()) {
+    // A refund or void the runtime gave up delivering after an outage: the money did move
+    // back here, so the gateway's ledger must hear of it. It takes a copy once per
+    // authorisation (gateway_settle_window_ms).
+    ctx.resend(df);
   } else if (in.is<DeliveryFailed>() || in.is<Rejected>()) {
     // The gateway call could not be delivered: a failed attempt (a transient failure for the
     // saga); should the gateway still answer it, that approval is stale and gets voided.

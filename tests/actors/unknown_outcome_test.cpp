@@ -3,7 +3,8 @@
 // again (order, gateway, points, reward; issue 18's --long-outages seeds 1323, 317, 405,
 // 1103), only when it came from the runtime and only for those reasons; and the payment takes
 // a second copy of a gateway result once (seed 531 of the same run, after the gateway began
-// resending). Through the entity harness: decide and apply, no actors.
+// resending), and the payment resends a refund or void the gateway then takes once per
+// authorisation (seed 23278). Through the entity harness: decide and apply, no actors.
 #define CAF_SUITE actors.unknown_outcomes
 #include "caf/test/unit_test.hpp"
 
@@ -166,6 +167,51 @@ CAF_TEST(the gateway sends a result again and the payment takes it once) {
   CAF_CHECK(copy.events.empty());
   CAF_CHECK(copy.sends.empty());
   CAF_CHECK_EQUAL(copy.state.voids(), 0u);
+}
+
+CAF_TEST(the payment sends a settle again and the gateway takes it once per authorisation) {
+  // Issue 18's seed 23278 (--long-outages): a refund's GatewaySettle dead-lettered for max_age
+  // left the gateway's ledger holding money the payment had given back.
+  using S = payment::PaymentState;
+  using E = payment::PaymentEvent;
+  using GS = payment::GatewayState;
+  using GE = payment::GatewayEvent;
+  payment::GatewaySettle refund;
+  refund.set_order_id("O1");
+  refund.set_kind(payment::GatewaySettle::REFUND);
+  refund.set_amount_cents(500);
+  refund.set_auth_id("auth-O1-1");
+  auto df = failed("gateway/g-0", refund, "max_age");
+  auto payment = payment::make_payment_logic(cfg);
+  check_resent(run<S, E>(payment, S{}, from_runtime(df), "payment/O1"), df);
+  CAF_CHECK(run<S, E>(payment, S{}, from_runtime(failed("gateway/g-0", refund, "poison")),
+                      "payment/O1")
+              .sends.empty());
+  CAF_CHECK(run<S, E>(payment, S{}, inbound::of(df, "client/mallory"), "payment/O1")
+              .sends.empty());
+  // The gateway: the first copy counts, a second of the same authorisation and kind does not;
+  // a void of another authorisation does.
+  auto gateway = payment::make_gateway_logic(cfg);
+  auto first = run<GS, GE>(gateway, GS{}, inbound::of(refund, "payment/O1", false), "gateway/g-0");
+  CAF_CHECK_EQUAL(first.state.refunded_cents(), 500);
+  auto copy = run<GS, GE>(gateway, first.state, inbound::of(refund, "payment/O1", false),
+                          "gateway/g-0");
+  CAF_CHECK(copy.events.empty());
+  CAF_CHECK_EQUAL(copy.state.refunded_cents(), 500);
+  auto stale = refund;
+  stale.set_kind(payment::GatewaySettle::VOID);
+  stale.set_auth_id("auth-O1-2");
+  auto voided = run<GS, GE>(gateway, first.state, inbound::of(stale, "payment/O1", false),
+                            "gateway/g-0");
+  CAF_CHECK_EQUAL(voided.state.voided_cents(), 500);
+  CAF_CHECK_EQUAL(voided.state.settled_size(), 2);
+  // Past the window the record is forgotten: the state stays bounded.
+  payment::GatewaySettle later = refund;
+  later.set_auth_id("auth-O9-1");
+  auto aged = run_command<GS, GE>(*gateway, voided.state, inbound::of(later, "payment/O9", false),
+                                  5000 + cfg->gateway_settle_window_ms + 1, "gateway/g-0");
+  CAF_CHECK_EQUAL(aged.state.settled_size(), 1);
+  CAF_CHECK_EQUAL(aged.state.settled(0).auth_id(), "auth-O9-1");
 }
 
 CAF_TEST(points and rewards send a reply again when its outcome is unknown) {
