@@ -97,9 +97,10 @@ int main(int argc, char** argv) {
   app.add_option("--from", from, "first seed");
   app.add_flag("--json", json, "print the summary as one JSON object");
   app.add_option("--plant", plant, "inject a known bug: none, fresh-id-duplicates, "
-                                   "swallow-compensations, lose-unsynced, nondeterminism")
+                                   "swallow-compensations, lose-unsynced, forget-dedup, "
+                                   "nondeterminism")
     ->check(CLI::IsMember({"none", "fresh-id-duplicates", "swallow-compensations",
-                           "lose-unsynced", "nondeterminism"}));
+                           "lose-unsynced", "forget-dedup", "nondeterminism"}));
   app.add_flag("--expect-failure", expect_failure,
                "succeed only if some seed fails (sensitivity runs with --plant)");
   app.add_flag("--keep-going", keep_going, "run every seed even after a failure");
@@ -141,10 +142,7 @@ int main(int argc, char** argv) {
   opts.long_outages = long_outages;
   opts.lmdb_dir = lmdb_dir;
   opts.without.insert(without.begin(), without.end());
-  if (!lmdb_dir.empty() && opts.plant_lose_unsynced) {
-    std::fprintf(stderr, "--plant lose-unsynced needs the memory store\n");
-    return 2;
-  }
+
   if (!lmdb_dir.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(lmdb_dir, ec);
@@ -156,6 +154,11 @@ int main(int argc, char** argv) {
   opts.plants.fresh_id_duplicates = plant == "fresh-id-duplicates";
   opts.plants.swallow_compensations = plant == "swallow-compensations";
   opts.plant_lose_unsynced = plant == "lose-unsynced";
+  opts.plant_forget_dedup = plant == "forget-dedup";
+  if (!lmdb_dir.empty() && (opts.plant_lose_unsynced || opts.plant_forget_dedup)) {
+    std::fprintf(stderr, "--plant %s needs the memory store\n", plant.c_str());
+    return 2;
+  }
   opts.plant_nondeterminism = plant == "nondeterminism";
 
   auto t0 = std::chrono::steady_clock::now();

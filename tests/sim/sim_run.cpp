@@ -92,7 +92,7 @@ seed_faults choose_faults(sim_rng& rng) {
 seed_faults with_plants(seed_faults f, const sim_options& opts) {
   if (opts.plants.fresh_id_duplicates)
     f.net.duplicate_permille = std::max<int64_t>(f.net.duplicate_permille, 50);
-  if (opts.plant_lose_unsynced)
+  if (opts.plant_lose_unsynced || opts.plant_forget_dedup)
     f.crash_ppm = std::max<int64_t>(f.crash_ppm, 500);
   return f;
 }
@@ -187,7 +187,8 @@ public:
       rng_noise_(opts.plant_nondeterminism ? ++runs_in_process : 0),
       faults_(without_classes(with_plants(choose_faults(rng_), opts), opts)),
       plan_(make_plan(rng_)), types_(node_types(faults_, opts.seed)), settings_(node_settings()),
-      mem_(opts.lmdb_dir.empty() ? std::make_shared<sim_store>(opts.plant_lose_unsynced ? 20 : 0)
+      mem_(opts.lmdb_dir.empty() ? std::make_shared<sim_store>(opts.plant_lose_unsynced ? 20 : 0,
+                                                               opts.plant_forget_dedup)
                                  : nullptr),
       net_(rng_, trace_, faults_.net, opts.plants) {
     trace_.add("faults: " + faults_.describe());

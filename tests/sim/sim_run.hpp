@@ -18,6 +18,7 @@ struct sim_options {
   uint64_t seed = 1;
   net_plants plants;
   bool plant_lose_unsynced = false;  // the store forgets unsynced writes at a crash
+  bool plant_forget_dedup = false;   // the store hides de-dup records from the runtime's reads
   bool plant_nondeterminism = false;  // each run of a seed schedules a little differently
   size_t trace_keep = 30;
   uint64_t max_steps = 1'000'000;
