@@ -113,7 +113,7 @@ void cluster_member::configure(node_runtime::options& opts) const {
   auto r = router_;
   opts.serves_shard = [r](uint32_t shard) { return r->owns(shard); };
   opts.make_router = [r](runtime_context& ctx) {
-    r->attach(ctx);
+    r->attach(ctx, false);  // inbound opens in attach(node), once the start-up scan is done
     return make_router_adapter(r);
   };
   opts.client_name = node_id_ + ":node";
@@ -121,6 +121,7 @@ void cluster_member::configure(node_runtime::options& opts) const {
 
 void cluster_member::attach(node_runtime& node) {
   node.context().set_remote_reads(make_remote_reads(*sys_, router_));
+  router_->open_inbound();  // node_runtime::start has scanned the store
   auto r = router_;
   control_->subscribe([r](const cluster_map& map) { r->update(map); });
   r->update(control_->current());  // what changed between join and the subscription

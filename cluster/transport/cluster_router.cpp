@@ -82,8 +82,9 @@ void cluster_router::stop() {
   }
 }
 
-void cluster_router::attach(runtime_context& ctx) {
+void cluster_router::attach(runtime_context& ctx, bool inbound) {
   ctx_.store(&ctx);
+  inbound_.store(inbound);
   std::shared_lock<std::shared_mutex> guard{mtx_};
   for (uint32_t s = 0; s < rows_.size() && s < ctx.shard_count(); ++s)
     ctx.dir().set_serving(s, rows_[s].owner == self_, rows_[s].epoch);
@@ -250,8 +251,8 @@ void cluster_router::accept(const decoded_frame& f) {
       note_moved(it, f.header.from);
       continue;
     }
-    if (!ctx)
-      continue;  // not serving yet: everything is resent
+    if (!ctx || !inbound_.load())
+      continue;  // not serving yet (no runtime, or its start-up scan runs): all is resent
     counters_.items_in++;
     switch (it.kind) {
       case item_kind::deliver:

@@ -73,8 +73,15 @@ public:
   const std::shared_ptr<authenticated_peers>& authenticated() const { return authenticated_; }
 
   // -- runtime side --
-  /// Binds the runtime (its directory); routes are refused until then.
-  void attach(runtime_context& ctx);
+  /// Binds the runtime (its directory); routes are refused until then. With `inbound` false,
+  /// what peers send is still dropped (and resent by them) until open_inbound(): a node binds
+  /// its runtime before the start-up scan, and an entity activated by a peer's envelope
+  /// before the scan has seeded the directory and the shards' log positions would start
+  /// from an empty history and overwrite log records.
+  void attach(runtime_context& ctx, bool inbound = true);
+  /// Takes what peers send from now on (after the runtime's start-up scan).
+  void open_inbound() { inbound_.store(true); }
+  bool inbound_open() const { return inbound_.load(); }
   runtime_context* context() const { return ctx_.load(); }
   /// Unbinds the runtime before it is destroyed: map changes that the control plane's watch
   /// still delivers afterwards touch nothing of it.
@@ -134,6 +141,7 @@ private:
   size_t peer_buffer_bytes_;
   caf::actor connector_;
   std::atomic<runtime_context*> ctx_{nullptr};
+  std::atomic<bool> inbound_{false};
   mutable std::shared_mutex mtx_;  // guards rows_ and peers_
   std::vector<shard_row> rows_;
   std::vector<shard_row> hints_;  // per shard: a newer owner from a `moved` answer, or empty

@@ -72,6 +72,9 @@ caf::behavior gateway_behavior(gateway_actor self, std::shared_ptr<cluster_route
         refuse_unproven(*r, "a read", "a member");
         return make_runtime_error(runtime_errc::not_found, "not a proven member");
       }
+      if (!r->inbound_open())  // reading activates: not before the start-up scan
+        return make_runtime_error(runtime_errc::not_found,
+                                  "node " + r->self() + " is starting: ask again");
       if (validate_ref(ref) || !r->is_local(ref))
         return make_runtime_error(runtime_errc::not_found,
                                   ref + " is not served by node " + r->self());
@@ -135,7 +138,7 @@ caf::behavior gateway_behavior(gateway_actor self, std::shared_ptr<cluster_route
         return {};
       }
       auto* ctx = r->context();
-      return ctx ? ctx->dir().known_refs(type) : std::vector<std::string>{};
+      return ctx && r->inbound_open() ? ctx->dir().known_refs(type) : std::vector<std::string>{};
     },
   };
 }

@@ -228,6 +228,24 @@ CAF_TEST(an item sent under an older epoch of its shard is fenced and counted) {
   CAF_CHECK_EQUAL(m->router->counters().fenced.load(), 1u);
 }
 
+CAF_TEST(nothing a peer sends is delivered before the runtime opens its inbound side) {
+  // A restarted member binds its runtime before the start-up scan: an entity a peer's
+  // envelope activated then started from an empty history and wrote its shard's log from
+  // seq 1 over older records (cluster.processes.killloop found it).
+  start(plain_map(), options(1 << 16, 8), 1 << 20);
+  m->router->attach(*m->ctx, false);  // as cluster_member::configure binds it
+  auto to = ref_in(1);
+  CAF_REQUIRE(send(*e, to, 1));
+  settle();
+  CAF_CHECK(!m->entity(to));
+  CAF_CHECK(m->delivered->empty());
+  CAF_CHECK_EQUAL(m->router->counters().items_in.load(), 0u);
+  m->router->open_inbound();  // cluster_member::attach, after node_runtime::start
+  CAF_REQUIRE(send(*e, to, 1));  // the sender's outbox sends it again
+  settle();
+  CAF_CHECK_EQUAL(*m->delivered, deliveries(to, 1, 1));
+}
+
 CAF_TEST(a lost connection makes the link hold and redial with backoff until frames flow again) {
   auto to = ref_in(0);
   start(plain_map(), options(1 << 16, 1), 1 << 20);  // one frame in flight at most
